@@ -1,0 +1,66 @@
+# Entry points for people and CI. `make test` runs every layer; each layer also runs alone.
+# Everything Python lives in .venv (never the system Python); host tools and the Docker engine are
+# installed by scripts/ensure-host-tools when missing.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+# Scenarios run by `make molecule`, in this order; `make molecule SCENARIOS=docker` runs one.
+SCENARIOS ?= docker
+
+.DEFAULT_GOAL := help
+.PHONY: help test venv host images lint sanity units units-fast molecule demo demo-clean clean constraints
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+test: venv  ## everything: lint, sanity, units, Molecule (installs what it needs)
+	@scripts/run-tests lint sanity units molecule
+
+venv: $(VENV)/.installed  ## the project's virtualenv with the pinned tool chain
+$(VENV)/.installed: requirements/dev.txt requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements/dev.txt -c requirements/constraints.txt
+	touch $@
+
+host:  ## host packages and a running Docker engine (installs them as root on Debian/Ubuntu)
+	scripts/ensure-host-tools
+
+images: venv host  ## build the offline test images (cached by a hash of their inputs)
+	$(BIN)/python tests/images/build.py --save
+
+lint: venv  ## yamllint and ansible-lint (production profile)
+	yamllint --strict .
+	scripts/with-collection-tree ansible-lint --strict
+
+sanity: venv host  ## ansible-test sanity in a copy of the tree under ansible_collections/
+	scripts/with-collection-tree --copy ansible-test sanity --venv --python 3.11 --color no
+
+units: venv  ## ansible-test units in a copy of the tree under ansible_collections/
+	scripts/with-collection-tree --copy ansible-test units --venv --python 3.11 --color no
+
+units-fast: venv  ## the unit tests with pytest straight from the checkout
+	$(BIN)/python -m pytest -q tests/unit
+
+molecule: venv images  ## the Molecule scenarios in SCENARIOS (default: all)
+	@for scenario in $(SCENARIOS); do \
+	  echo "==> molecule test -s $$scenario"; \
+	  scripts/with-collection-tree molecule test -s $$scenario || exit 1; \
+	done
+
+demo: venv images  ## the main job on a local throwaway spare server (see README)
+	scripts/demo up
+
+demo-clean: venv  ## remove everything `make demo` made
+	scripts/demo down
+
+constraints: venv  ## re-pin requirements/constraints.txt from the current venv
+	{ echo '# pip freeze of requirements/dev.txt on Python 3.11; regenerate with `make constraints`.'; \
+	  $(BIN)/pip freeze --exclude-editable; } > requirements/constraints.txt
+
+clean:  ## remove the venv, caches and build output (test images stay in the engine)
+	rm -rf $(VENV) .cache tests/output fediverse-deploy-*.tar.gz
