@@ -8,8 +8,8 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
-# Scenarios run by `make molecule`, in this order; `make molecule SCENARIOS=docker` runs one.
-SCENARIOS ?= docker
+# Scenarios run by `make molecule`: every molecule/*/ (alphabetical); `make molecule SCENARIOS=docker` runs one.
+SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
 .DEFAULT_GOAL := help
 .PHONY: help test venv host images lint sanity units units-fast molecule demo demo-clean clean constraints

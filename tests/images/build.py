@@ -12,6 +12,9 @@ Debian packages from the machine's own mirror. Each image carries a label with t
 ``--save`` also writes ``docker save`` archives to ``.cache/images/`` for the images that spare
 servers load into their own engines (Molecule mounts that directory read-only at ``/images``).
 
+Each directory here with an ``image.yml`` declares its images (name, parent or Debian suite, build
+args, whether spare servers need an archive); the directory is the Docker build context.
+
 Usage: build.py [--save] [--list] [NAME ...]     (default: every image)
 """
 
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import docker
 import docker.errors
+import yaml
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -51,12 +55,16 @@ class Image:
     buildargs: dict = field(default_factory=dict)
 
 
-IMAGES = (
-    Image("fediverse-test/debian:bookworm", suite="bookworm", save=True),
-    Image("fediverse-test/debian:trixie", suite="trixie"),
-    Image("fediverse-test/spare-server:bookworm", context="spare-server", parent="fediverse-test/debian:bookworm"),
-    Image("fediverse-test/spare-server:trixie", context="spare-server", parent="fediverse-test/debian:trixie"),
-)
+def declared_images() -> tuple[Image, ...]:
+    images = []
+    for spec_file in sorted(HERE.glob("*/image.yml")):
+        for spec in yaml.safe_load(spec_file.read_text())["images"]:
+            context = "" if spec.get("suite") else spec_file.parent.name
+            images.append(Image(context=context, **spec))
+    return tuple(images)
+
+
+IMAGES = declared_images()
 
 
 def log(msg: str) -> None:
@@ -88,8 +96,9 @@ def apt_mirrors() -> tuple[str, str]:
 
 
 def context_digest(directory: Path) -> str:
+    """Hash of the build context; image.yml is left out (the declaration's own fields are hashed apart)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != "image.yml"):
         digest.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -99,6 +108,11 @@ class Builder:
         self.client = docker.from_env(version="auto", timeout=600)
         self.mirror, self.security_mirror = apt_mirrors()
         self.by_name = {image.name: image for image in IMAGES}
+
+    def parent_of(self, image: Image) -> Image:
+        if image.parent not in self.by_name:
+            raise SystemExit(f"{image.name}: parent {image.parent} is not declared in any tests/images/*/image.yml")
+        return self.by_name[image.parent]
 
     def current_hash(self, name: str) -> str:
         try:
@@ -112,14 +126,14 @@ class Builder:
             digest.update(f"{BASE_RECIPE}|{image.suite}|{self.mirror}|{self.security_mirror}|{BASE_PACKAGES}".encode())
         else:
             digest.update(context_digest(HERE / image.context).encode())
-            digest.update(self.inputs_hash(self.by_name[image.parent]).encode())
+            digest.update(self.inputs_hash(self.parent_of(image)).encode())
             digest.update(repr(sorted(image.buildargs.items())).encode())
         return digest.hexdigest()
 
     def ensure(self, image: Image) -> bool:
         """Build ``image`` (and its parent) unless an image with the same inputs exists; True if built."""
         if image.parent:
-            self.ensure(self.by_name[image.parent])
+            self.ensure(self.parent_of(image))
         wanted = self.inputs_hash(image)
         if self.current_hash(image.name) == wanted:
             log(f"{image.name}: up to date")
