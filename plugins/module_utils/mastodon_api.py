@@ -1,0 +1,343 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the fediverse.deploy project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A small Mastodon REST API client on top of ansible.module_utils.urls.fetch_url.
+
+It knows the bearer token, JSON, Link-header pagination, typed errors, the
+X-RateLimit-* headers, and bounded retries. It counts every HTTP request it makes
+(retries included), because the instance's rate limit is the real budget.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+import time
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from ansible.module_utils.api import generate_jittered_backoff
+from ansible.module_utils.urls import fetch_url
+
+# Mastodon's maximum page size for account lists (following, followers, list members).
+PAGE_LIMIT = 80
+RETRYABLE_STATUS = frozenset((500, 502, 503, 504))
+_LINK_RE = re.compile(r'<([^>]+)>\s*;\s*rel="?([^";]+)"?')
+
+
+def mastodon_argument_spec():
+    """Connection options shared by every module that talks to the Mastodon API."""
+    return dict(
+        api_url=dict(type='str', required=True),
+        api_token=dict(type='str', required=True, no_log=True),
+        validate_certs=dict(type='bool', default=True),
+        ca_path=dict(type='path'),
+        timeout=dict(type='int', default=30),
+        retries=dict(type='int', default=3),
+        max_wait=dict(type='int', default=300),
+    )
+
+
+class MastodonAPIError(Exception):
+    """An HTTP error answered by the API (or a failed connection, status -1)."""
+
+    def __init__(self, status, message, method=None, path=None, body=None):
+        super(MastodonAPIError, self).__init__(message)
+        self.status = status
+        self.message = message
+        self.method = method
+        self.path = path
+        self.body = body
+
+    def __str__(self):
+        where = '%s %s: ' % (self.method, self.path) if self.method else ''
+        return '%sHTTP %s: %s' % (where, self.status, self.message)
+
+
+class ConnectionFailed(MastodonAPIError):
+    """No HTTP answer at all (refused, reset, timed out, TLS failure)."""
+
+
+class AuthenticationError(MastodonAPIError):
+    """401: missing, revoked or invalid token."""
+
+
+class ForbiddenError(MastodonAPIError):
+    """403: scope missing, user not functional, or 'This action is not allowed'."""
+
+
+class NotFoundError(MastodonAPIError):
+    """404: no such record (or not known to this instance)."""
+
+
+class ValidationError(MastodonAPIError):
+    """422: Mastodon refused the change (already on the list, follow cap, ...)."""
+
+
+class RateLimitedError(MastodonAPIError):
+    """429 that could not be waited out within the configured bound."""
+
+    def __init__(self, status, message, method=None, path=None, body=None, wait=None):
+        super(RateLimitedError, self).__init__(status, message, method, path, body)
+        self.wait = wait
+
+
+class ServerError(MastodonAPIError):
+    """5xx that persisted through the retries."""
+
+
+_ERROR_BY_STATUS = {401: AuthenticationError, 403: ForbiddenError, 404: NotFoundError, 422: ValidationError, 429: RateLimitedError}
+
+
+def parse_link_header(value):
+    """Map rel -> URL from an RFC 8288 Link header."""
+    links = {}
+    for url, rel in _LINK_RE.findall(value or ''):
+        for name in rel.split():
+            links[name] = url
+    return links
+
+
+def parse_reset(value, now):
+    """Seconds until an X-RateLimit-Reset value: ISO 8601 (Mastodon) or epoch seconds (some doubles)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    if number is not None:
+        # Small numbers are a delay, large ones an epoch timestamp.
+        return max(0.0, number - now if number > 1e9 else number)
+    try:
+        stamp = datetime.strptime(value.replace('Z', '+0000')[:19], '%Y-%m-%dT%H:%M:%S')
+    except ValueError:
+        return None
+    offset = _utc_offset(value)
+    epoch = calendar.timegm(stamp.timetuple()) - offset
+    return max(0.0, epoch - now)
+
+
+def _utc_offset(value):
+    match = re.search(r'([+-])(\d\d):?(\d\d)$', value)
+    if not match:
+        return 0
+    sign = 1 if match.group(1) == '+' else -1
+    return sign * (int(match.group(2)) * 3600 + int(match.group(3)) * 60)
+
+
+def parse_retry_after(value, now):
+    """Seconds from a Retry-After header (delta seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, calendar.timegm(when.utctimetuple()) - now)
+
+
+class MastodonClient(object):
+    """One client per module run; every request goes through request()."""
+
+    def __init__(self, module, sleep=time.sleep, clock=time.time):
+        self.module = module
+        params = module.params
+        self.base_url = params['api_url'].rstrip('/')
+        self._base = urlsplit(self.base_url)
+        self._token = params['api_token']
+        self.timeout = params.get('timeout') or 30
+        self.retries = max(0, params.get('retries') or 0)
+        self.max_wait = max(0, params.get('max_wait') or 0)
+        self.ca_path = params.get('ca_path')
+        self._sleep = sleep
+        self._clock = clock
+        self.requests = 0
+        self.requests_by_method = {}
+        self.waited = 0.0
+        self.rate_limit = {}
+
+    # -- public API ---------------------------------------------------------
+
+    def get(self, path, params=None):
+        return self.request('GET', path, params=params)[0]
+
+    def post(self, path, body=None, idempotent=False):
+        return self.request('POST', path, body=body, idempotent=idempotent)[0]
+
+    def put(self, path, body=None):
+        return self.request('PUT', path, body=body, idempotent=True)[0]
+
+    def delete(self, path, params=None):
+        return self.request('DELETE', path, params=params, idempotent=True)[0]
+
+    def paginate(self, path, params=None):
+        """Yield every item of a paginated collection, following rel="next" verbatim.
+
+        Mastodon's cursors are not always the ids of the returned objects (the
+        following list pages by follow-record id), so the Link URL is the only
+        reliable way forward.
+        """
+        params = dict(params or {})
+        params.setdefault('limit', PAGE_LIMIT)
+        url = self._url(path, params)
+        while url:
+            data, info = self.request('GET', url)
+            for item in data or []:
+                yield item
+            url = parse_link_header(info.get('link')).get('next') if data else None
+
+    def request(self, method, path, params=None, body=None, idempotent=None):
+        """Send one API call, retrying 429/5xx/connection failures within the bounds.
+
+        Returns (decoded JSON, info). Raises a MastodonAPIError subclass.
+        GETs are always safe to retry; writes only when the caller says so, except
+        on 429, which Mastodon answers before doing anything.
+        """
+        if idempotent is None:
+            idempotent = method == 'GET'
+        url = self._url(path, params)
+        headers = {
+            'Authorization': 'Bearer %s' % self._token,
+            'Accept': 'application/json',
+        }
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            headers['Content-Type'] = 'application/json'
+        backoff = generate_jittered_backoff(retries=self.retries, delay_base=1, delay_threshold=30)
+        attempt = 0
+        while True:
+            self._respect_budget()
+            resp, info = fetch_url(self.module, url, data=data, headers=headers, method=method,
+                                   timeout=self.timeout, ca_path=self.ca_path)
+            self.requests += 1
+            self.requests_by_method[method] = self.requests_by_method.get(method, 0) + 1
+            self._track(info)
+            status = info.get('status', -1)
+            if 200 <= status < 300:
+                return self._decode(resp.read() if resp else b'', method, url), info
+            error = self._error(status, info, method, url)
+            delay = self._retry_delay(error, info, idempotent, attempt, backoff)
+            if delay is None:
+                raise error
+            self._pause(delay)
+            attempt += 1
+
+    # -- internals ----------------------------------------------------------
+
+    def _url(self, path, params=None):
+        if path.startswith('http://') or path.startswith('https://'):
+            # Links built by the server may name its public host; keep the token on
+            # the host the user configured, only the path and query are taken.
+            parts = urlsplit(path)
+            url = urlunsplit((self._base.scheme, self._base.netloc, parts.path, parts.query, ''))
+        else:
+            url = self.base_url + path
+        if params:
+            url += ('&' if '?' in url else '?') + encode_params(params)
+        return url
+
+    def _decode(self, raw, method, url):
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise MastodonAPIError(200, 'response is not JSON: %r' % raw[:200], method, self._path(url))
+
+    def _path(self, url):
+        return urlsplit(url).path
+
+    def _error(self, status, info, method, url):
+        body = info.get('body')
+        message = info.get('msg') or 'request failed'
+        if body:
+            try:
+                decoded = json.loads(body)
+                message = decoded.get('error') or decoded.get('detail') or message
+            except (ValueError, AttributeError):
+                message = body[:200] if isinstance(body, str) else body[:200].decode('utf-8', 'replace')
+        if status == -1 or status is None:
+            return ConnectionFailed(-1, message, method, self._path(url))
+        cls = _ERROR_BY_STATUS.get(status)
+        if cls is None:
+            cls = ServerError if status >= 500 else MastodonAPIError
+        return cls(status, message, method, self._path(url), body)
+
+    def _retry_delay(self, error, info, idempotent, attempt, backoff):
+        """Seconds to wait before the next attempt, or None to give up."""
+        if attempt >= self.retries:
+            return None
+        if isinstance(error, RateLimitedError):
+            wait = self._server_delay(info)
+            if wait is None:
+                wait = next(backoff, None)
+            if wait is None or wait > self.max_wait:
+                error.wait = wait
+                return None
+            return wait
+        if not idempotent:
+            return None
+        if isinstance(error, ConnectionFailed) or error.status in RETRYABLE_STATUS:
+            return next(backoff, None)
+        return None
+
+    def _server_delay(self, info):
+        now = self._clock()
+        delay = parse_retry_after(info.get('retry-after'), now)
+        if delay is None:
+            delay = parse_reset(info.get('x-ratelimit-reset'), now)
+        return delay
+
+    def _track(self, info):
+        for key in ('limit', 'remaining', 'reset'):
+            value = info.get('x-ratelimit-' + key)
+            if value is not None:
+                self.rate_limit[key] = value
+
+    def _respect_budget(self):
+        """Wait out an exhausted window instead of spending a request on a 429."""
+        if str(self.rate_limit.get('remaining', '1')).strip() != '0':
+            return
+        delay = parse_reset(self.rate_limit.get('reset'), self._clock())
+        self.rate_limit['remaining'] = None
+        if delay and delay <= self.max_wait:
+            self._pause(delay)
+
+    def _pause(self, seconds):
+        self.waited += seconds
+        self._sleep(seconds)
+
+    def stats(self):
+        """What the run cost, for the module result (never includes the token)."""
+        return dict(total=self.requests, by_method=dict(self.requests_by_method),
+                    waited_seconds=round(self.waited, 3), rate_limit=dict((k, v) for k, v in self.rate_limit.items() if v is not None))
+
+
+def encode_params(params):
+    """Query string with Rails-style arrays: ids=[1, 2] -> ids[]=1&ids[]=2."""
+    pairs = []
+    for key, value in params.items():
+        if isinstance(value, (list, tuple)):
+            name = key if key.endswith('[]') else key + '[]'
+            pairs.extend((name, _scalar(v)) for v in value)
+        elif value is not None:
+            pairs.append((key, _scalar(value)))
+    return urlencode(pairs)
+
+
+def _scalar(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    return str(value)
