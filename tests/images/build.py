@@ -53,6 +53,9 @@ class Image:
     parent: str = ""
     save: bool = False  # spare servers load it into their own engine
     buildargs: dict = field(default_factory=dict)
+    # A requirements file in the context: its wheels are fetched on the host into <context>/wheels/
+    # before the build (containers cannot reach PyPI here: the host's proxy CA is not theirs).
+    wheels: str = ""
 
 
 def declared_images() -> tuple[Image, ...]:
@@ -96,9 +99,10 @@ def apt_mirrors() -> tuple[str, str]:
 
 
 def context_digest(directory: Path) -> str:
-    """Hash of the build context; image.yml is left out (the declaration's own fields are hashed apart)."""
+    """Hash of the build context; image.yml and fetched wheels are left out (their inputs are hashed apart)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != "image.yml"):
+    files = (p for p in directory.rglob("*") if p.is_file() and p.name != "image.yml")
+    for path in sorted(p for p in files if "wheels" not in p.relative_to(directory).parts):
         digest.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -128,6 +132,7 @@ class Builder:
             digest.update(context_digest(HERE / image.context).encode())
             digest.update(self.inputs_hash(self.parent_of(image)).encode())
             digest.update(repr(sorted(image.buildargs.items())).encode())
+            digest.update(image.wheels.encode())
         return digest.hexdigest()
 
     def ensure(self, image: Image) -> bool:
@@ -173,7 +178,18 @@ class Builder:
             if tar.wait() != 0:
                 raise RuntimeError(f"tar of {rootfs} failed")
 
+    def fetch_wheels(self, image: Image) -> None:
+        context = HERE / image.context
+        log(f"{image.name}: fetching wheels for {image.wheels}")
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
+             "-r", str(context / image.wheels), "-w", str(context / "wheels")],
+            check=True,
+        )
+
     def dockerfile(self, image: Image, inputs: str) -> None:
+        if image.wheels:
+            self.fetch_wheels(image)
         log(f"{image.name}: docker build {image.context}/")
         buildargs = {"BASE": image.parent, **image.buildargs}
         try:
