@@ -1,0 +1,146 @@
+# Copyright: Contributors to the fediverse.deploy project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Accumulate what the readers find: accounts (merged by handle), lists, archive IDs, counts.
+
+Memory grows with the number of distinct handles found and of archive IDs, never with the number of
+profiles or bytes read: profiles are examined one at a time and then forgotten.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .detect import CONFIDENCE_RANK, detect_handles
+from .profiles import FIELDS
+
+# Where a handle was seen; a handle shared by many profiles keeps the first few only.
+MAX_ORIGINS = 5
+# Samples of unresolved entries kept for the report.
+MAX_SAMPLES = 1000
+
+
+class Account:
+    __slots__ = ('handle', 'confidence', 'kinds', 'fields', 'origins', 'lists', 'status', 'detail')
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.confidence = 'low'
+        self.kinds = set()
+        self.fields = set()
+        self.origins = []
+        self.lists = []
+        self.status = 'unverified'
+        self.detail = None
+
+    def as_dict(self):
+        return {
+            'account': self.handle,
+            'confidence': self.confidence,
+            'found_by': sorted(self.kinds),
+            'fields': sorted(self.fields),
+            'seen_in': list(self.origins),
+            'lists': list(self.lists),
+            'status': self.status,
+            'detail': self.detail,
+        }
+
+
+class Collector:
+    def __init__(self):
+        self.accounts = {}
+        self.lists = {}  # list title -> {handle: None}, insertion-ordered
+        self.stats = Counter()
+        self.by_field = Counter()
+        self.pending_ids = {}  # archive following ID -> profile link, until API data for it turns up
+        self.unresolved_samples = []
+        self.archive_lists = []  # list URLs from the archive: names only, no members
+        self.archive_owner = None
+        self.notes = []
+        self.inputs = []
+
+    # -- archive ------------------------------------------------------------------------------------
+    def add_archive_following(self, account_id, link):
+        account_id = str(account_id)
+        if account_id and account_id not in self.pending_ids:
+            self.pending_ids[account_id] = link
+            self.stats['archive_following'] += 1
+
+    def add_archive_list(self, kind, url):
+        self.archive_lists.append({'kind': kind, 'url': url})
+
+    def note(self, message):
+        if message not in self.notes:
+            self.notes.append(message)
+
+    # -- profiles and handle lists ------------------------------------------------------------------
+    def add_profile(self, profile, origin, list_title=None):
+        self.stats['profiles'] += 1
+        if profile.twitter_id and self.pending_ids.pop(profile.twitter_id, None) is not None:
+            self.stats['archive_ids_with_profile'] += 1
+        who = '@%s' % profile.screen_name if profile.screen_name else 'id %s' % profile.twitter_id
+        found = False
+        for field, text in profile.fields:
+            for detection in detect_handles(text, field):
+                found = True
+                self._add(detection, '%s (%s, %s)' % (who, field, origin), list_title)
+        if not found:
+            self.stats['profiles_without_handle'] += 1
+
+    def add_text(self, text, origin, list_title=None):
+        """One line or CSV row of a handle list."""
+        self.stats['list_lines'] += 1
+        detections = detect_handles(text, 'handle_list', explicit=True)
+        for detection in detections:
+            self._add(detection, origin, list_title)
+        if not detections:
+            self.stats['list_lines_without_handle'] += 1
+            self._sample('%s: %s' % (origin, text.strip()[:200]))
+
+    def _add(self, detection, origin, list_title):
+        self.by_field[detection.field] += 1
+        account = self.accounts.get(detection.handle)
+        if account is None:
+            account = self.accounts[detection.handle] = Account(detection.handle)
+        else:
+            self.stats['duplicates_merged'] += 1
+        if CONFIDENCE_RANK[detection.confidence] > CONFIDENCE_RANK[account.confidence] or not account.kinds:
+            account.confidence = detection.confidence
+        account.kinds.add(detection.kind)
+        account.fields.add(detection.field)
+        if len(account.origins) < MAX_ORIGINS:
+            account.origins.append(origin)
+        if list_title:
+            if list_title not in account.lists:
+                account.lists.append(list_title)
+            self.lists.setdefault(list_title, {})[detection.handle] = None
+
+    def _sample(self, text):
+        if len(self.unresolved_samples) < MAX_SAMPLES:
+            self.unresolved_samples.append(text)
+
+    # -- results ------------------------------------------------------------------------------------
+    def selected(self, min_confidence):
+        rank = CONFIDENCE_RANK[min_confidence]
+        return [a for a in self.accounts.values() if CONFIDENCE_RANK[a.confidence] >= rank]
+
+    def summary(self, min_confidence):
+        selected = self.selected(min_confidence)
+        statuses = Counter(a.status for a in selected)
+        return {
+            'profiles_read': self.stats['profiles'],
+            'profiles_without_handle': self.stats['profiles_without_handle'],
+            'handle_list_lines': self.stats['list_lines'],
+            'handle_list_lines_without_handle': self.stats['list_lines_without_handle'],
+            'archive_following_ids': self.stats['archive_following'],
+            'archive_ids_with_profile': self.stats['archive_ids_with_profile'],
+            'archive_ids_without_profile': len(self.pending_ids),
+            'handles_found_by_field': dict((f, self.by_field[f]) for f in FIELDS + ('handle_list',) if self.by_field[f]),
+            'handles_found': sum(self.by_field.values()),
+            'duplicates_merged': self.stats['duplicates_merged'],
+            'accounts': len(self.accounts),
+            'accounts_selected': len(selected),
+            'below_min_confidence': len(self.accounts) - len(selected),
+            'verification': dict(sorted(statuses.items())),
+        }

@@ -1,0 +1,132 @@
+# Copyright: Contributors to the fediverse.deploy project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Render the results: Mastodon import CSVs, options for `mastodon_follows`, and a JSON report.
+
+Each output is a name plus a function returning its text in chunks, so large outputs are never built as one
+string. Mastodon's rules: the following CSV has the header `Account address,Show boosts,Notify on new posts,
+Languages`, the lists CSV `List name,Account address`; an import file holds at most 20,000 rows (larger sets
+are split into numbered files), and an account has at most 50 lists.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import namedtuple
+
+FOLLOWING_HEADER = ('Account address', 'Show boosts', 'Notify on new posts', 'Languages')
+LISTS_HEADER = ('List name', 'Account address')
+MASTODON_MAX_ROWS = 20000
+MASTODON_MAX_LISTS = 50
+# Mastodon refuses to follow more than 7,500 accounts until the account has enough followers.
+MASTODON_FOLLOW_LIMIT = 7500
+
+FOLLOWING_CSV = 'following_accounts'
+LISTS_CSV = 'lists'
+FOLLOWS_FILE = 'mastodon_follows'
+REPORT_FILE = 'twitter_migration_report.json'
+# Names of split parts a previous run may have left (removed when the new run writes fewer parts).
+STALE_PATTERN = re.compile(r'^(?:%s|%s)(?:-\d+)?\.csv$' % (FOLLOWING_CSV, LISTS_CSV))
+
+Output = namedtuple('Output', ['name', 'rows', 'chunks'])
+Plan = namedtuple('Plan', ['accounts', 'lists', 'dropped_lists', 'outputs', 'warnings'])
+
+_YAML_UNSAFE = re.compile('[\x7f-\x9f\u2028\u2029\ufeff]')
+
+
+def _csv_chunks(header, rows):
+    def chunks():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator='\n')
+        writer.writerow(header)
+        for index, row in enumerate(rows, 1):
+            writer.writerow(row)
+            if not index % 1000:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+    return chunks
+
+
+def _split(base, header, rows, max_rows):
+    if len(rows) <= max_rows:
+        return [Output('%s.csv' % base, len(rows), _csv_chunks(header, rows))]
+    return [Output('%s-%d.csv' % (base, number), len(rows[start:start + max_rows]), _csv_chunks(header, rows[start:start + max_rows]))
+            for number, start in enumerate(range(0, len(rows), max_rows), 1)]
+
+
+def yaml_string(value):
+    """A YAML double-quoted scalar (JSON's escapes are YAML's, plus a few characters YAML folds or rejects)."""
+    return _YAML_UNSAFE.sub(lambda m: '\\u%04x' % ord(m.group(0)), json.dumps(value, ensure_ascii=False))
+
+
+def _follows_chunks(accounts, lists, show_boosts, fmt):
+    def chunks():
+        if fmt == 'json':
+            document = {'accounts': [{'account': a.handle, 'reblogs': show_boosts} for a in accounts],
+                        'lists': [{'title': title, 'members': members} for title, members in lists]}
+            yield json.dumps(document, indent=2, ensure_ascii=False) + '\n'
+            return
+        yield '---\n# Options for fediverse.deploy.mastodon_follows, written by twitter-to-fediverse.\n'
+        yield 'accounts:%s\n' % ('' if accounts else ' []')
+        boosts = 'true' if show_boosts else 'false'
+        for account in accounts:
+            yield '  - account: %s\n    reblogs: %s\n' % (yaml_string(account.handle), boosts)
+        yield 'lists:%s\n' % ('' if lists else ' []')
+        for title, members in lists:
+            yield '  - title: %s\n    members:\n' % yaml_string(title)
+            yield ''.join('      - %s\n' % yaml_string(member) for member in members)
+    return chunks
+
+
+def _report_chunks(report, accounts):
+    """The report with one line per account, so a large report is written piece by piece."""
+    def chunks():
+        head = json.dumps(report, indent=1, ensure_ascii=False, sort_keys=True)
+        yield head[:-2] + ',\n "accounts": [\n'
+        for index, account in enumerate(accounts):
+            yield '  %s%s\n' % (json.dumps(account.as_dict(), ensure_ascii=False, sort_keys=True), ',' if index < len(accounts) - 1 else '')
+        yield ' ]\n}\n'
+    return chunks
+
+
+def plan_outputs(collector, min_confidence='medium', show_boosts=True, follows_format='yaml',
+                 max_rows=MASTODON_MAX_ROWS, max_lists=MASTODON_MAX_LISTS, report=None):
+    """Decide what to write. Accounts whose WebFinger lookup said `not_found` are left out of the imports."""
+    warnings = []
+    accounts = sorted((a for a in collector.selected(min_confidence) if a.status != 'not_found'), key=lambda a: a.handle)
+    followed = set(a.handle for a in accounts)
+    lists = []
+    for title, members in collector.lists.items():
+        kept = sorted(m for m in members if m in followed)
+        if kept:
+            lists.append((title, kept))
+        else:
+            warnings.append('list %r: none of its members has a Fediverse handle; not written' % title)
+    dropped = []
+    if len(lists) > max_lists:
+        lists.sort(key=lambda item: (-len(item[1]), item[0]))
+        lists, dropped = lists[:max_lists], lists[max_lists:]
+        warnings.append('Mastodon allows %d lists; the %d smallest were left out: %s' % (
+            max_lists, len(dropped), ', '.join(repr(t) for t, _ in dropped)))
+    lists.sort(key=lambda item: item[0])
+    if len(accounts) > MASTODON_FOLLOW_LIMIT:
+        warnings.append('%d accounts: Mastodon refuses to follow more than %d until your account has enough followers'
+                        % (len(accounts), MASTODON_FOLLOW_LIMIT))
+    boosts = 'true' if show_boosts else 'false'
+    outputs = _split(FOLLOWING_CSV, FOLLOWING_HEADER, [(a.handle, boosts, 'false', '') for a in accounts], max_rows)
+    list_rows = [(title, member) for title, members in lists for member in members]
+    if list_rows:
+        outputs += _split(LISTS_CSV, LISTS_HEADER, list_rows, max_rows)
+    extension = 'json' if follows_format == 'json' else 'yml'
+    outputs.append(Output('%s.%s' % (FOLLOWS_FILE, extension), len(accounts), _follows_chunks(accounts, lists, show_boosts, follows_format)))
+    if report is not None:
+        report = dict(report, warnings=warnings + list(report.get('warnings', [])))
+        every = sorted(collector.accounts.values(), key=lambda a: a.handle)
+        outputs.append(Output(REPORT_FILE, len(every), _report_chunks(report, every)))
+    return Plan(accounts, lists, dropped, outputs, warnings)
