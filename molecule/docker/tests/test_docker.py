@@ -41,3 +41,11 @@ def test_engine_survives_service_restart_and_keeps_containers(host):
         assert after == f"true {before}"  # same process: live-restore kept it through the restart
     finally:
         host.run("docker rm -f live-restore-probe")
+
+
+def test_service_environment_reaches_dockerd(host):
+    # Set by the shared Molecule config (docker_service_environment), applied through the systemd drop-in.
+    env = host.check_output("systemctl show docker -p Environment")
+    assert "DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1" in env
+    pid = host.check_output("systemctl show docker -p MainPID --value")
+    assert "DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1" in host.check_output(f"tr '\\0' '\\n' < /proc/{pid}/environ")
