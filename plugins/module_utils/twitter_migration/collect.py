@@ -64,7 +64,7 @@ class Collector:
     def add_archive_following(self, account_id, link):
         account_id = str(account_id)
         if account_id and account_id not in self.pending_ids:
-            self.pending_ids[account_id] = link
+            self.pending_ids[account_id] = link or ''
             self.stats['archive_following'] += 1
 
     def add_archive_list(self, kind, url):
@@ -77,7 +77,8 @@ class Collector:
     # -- profiles and handle lists ------------------------------------------------------------------
     def add_profile(self, profile, origin, list_title=None):
         self.stats['profiles'] += 1
-        if profile.twitter_id and self.pending_ids.pop(profile.twitter_id, None) is not None:
+        if profile.twitter_id in self.pending_ids:
+            del self.pending_ids[profile.twitter_id]
             self.stats['archive_ids_with_profile'] += 1
         who = '@%s' % profile.screen_name if profile.screen_name else 'id %s' % profile.twitter_id
         found = False

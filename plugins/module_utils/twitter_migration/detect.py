@@ -164,5 +164,7 @@ def detect_handles(text, field, explicit=False):
         previous = raw
     if 'at' in text and ('dot' in text or '.' in text):
         for match in _OBFUSCATED.finditer(text):
-            add(_from_obfuscation(match, hinted))
+            # The keyword must be elsewhere: "at mastodon.social" alone is not a hint about itself.
+            elsewhere = hinted and bool(_HINT.search(text[:match.start()] + ' ' + text[match.end():]))
+            add(_from_obfuscation(match, elsewhere))
     return [found[handle] for handle in order]
