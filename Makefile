@@ -12,13 +12,13 @@ export PATH := $(BIN):$(PATH)
 SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
 .DEFAULT_GOAL := help
-.PHONY: help test venv host images lint sanity units units-fast molecule demo demo-clean clean constraints
+.PHONY: help test venv host images lint build sanity units units-fast functional molecule demo demo-clean clean constraints
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-test: venv  ## everything: lint, sanity, units, Molecule (installs what it needs)
-	@scripts/run-tests lint sanity units molecule
+test: venv  ## everything: lint, build, sanity, units, functional, Molecule (installs what it needs)
+	@scripts/run-tests lint build sanity units functional molecule
 
 venv: $(VENV)/.installed  ## the project's virtualenv with the pinned tool chain
 $(VENV)/.installed: requirements/dev.txt requirements/constraints.txt
@@ -37,6 +37,9 @@ lint: venv  ## yamllint and ansible-lint (production profile)
 	yamllint --strict .
 	scripts/with-collection-tree ansible-lint --strict
 
+build: venv  ## build the collection tarball, install it offline, resolve every role/module/playbook by FQCN
+	scripts/check-collection-build
+
 sanity: venv host  ## ansible-test sanity in a copy of the tree under ansible_collections/
 	scripts/with-collection-tree --copy ansible-test sanity --venv --python 3.11 --color no
 
@@ -45,6 +48,9 @@ units: venv  ## ansible-test units in a copy of the tree under ansible_collectio
 
 units-fast: venv  ## the unit tests with pytest straight from the checkout
 	$(BIN)/python -m pytest -q tests/unit
+
+functional: venv  ## modules against real API servers (mastodon-mock) on loopback
+	$(BIN)/python -m pytest -q tests/functional
 
 molecule: venv images  ## the Molecule scenarios in SCENARIOS (default: all)
 	@for scenario in $(SCENARIOS); do \
