@@ -1,0 +1,158 @@
+"""`bundle exec puma -C config/puma.rb`: the web process.
+
+An ASGI wrapper does what production Rails does before any controller (HTTPS redirect via force_ssl,
+Host allowlist, /health exempt from both), answers instance metadata, WebFinger and NodeInfo from the
+real Postgres (site.py), checks bearer tokens against ``oauth_access_tokens`` (revoked -> 401, user not
+functional -> 403), and hands the REST API to mastodon-mock, whose own tables live in the Postgres schema
+``mastodon_mock`` of the same database.
+"""
+
+import json
+import os
+from datetime import datetime, timezone
+from urllib.parse import parse_qs
+
+import anyio.to_thread
+import uvicorn
+
+from fediverse_double import boot, site
+
+TOKEN_SQL = """
+SELECT t.revoked_at IS NULL, a.username, u.email, u.confirmed_at IS NOT NULL, u.approved, u.disabled,
+       a.suspended_at IS NULL, r.name
+FROM oauth_access_tokens t JOIN users u ON u.id = t.resource_owner_id JOIN accounts a ON a.id = u.account_id
+LEFT JOIN user_roles r ON r.id = u.role_id WHERE t.token = %s"""
+LOCAL_USERS_SQL = """SELECT a.username, u.email FROM accounts a JOIN users u ON u.account_id = a.id
+WHERE a.domain IS NULL ORDER BY a.id"""
+
+
+def build_mock():
+    """mastodon-mock's app, with its SQLAlchemy engine on Postgres (schema mastodon_mock) instead of SQLite."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import URL
+
+    import mastodon_mock.app as mock_app
+    from mastodon_mock.config import MastodonMockConfig, RateLimitConfig, SeedConfig
+
+    params = boot.db_params()
+    url = URL.create("postgresql+psycopg2", username=params["user"], password=params["password"],
+                     host=params["host"], port=params["port"], database=params["dbname"])
+    engine = create_engine(url, connect_args={"options": "-csearch_path=mastodon_mock"}, pool_pre_ping=True)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE SCHEMA IF NOT EXISTS mastodon_mock"))
+    mock_app.init_engine = lambda _config: engine
+    _, web, _ = site.domains()
+    config = MastodonMockConfig(
+        domain=web, url_scheme="https", mocked_version=boot.RELEASE, title="Mastodon",
+        seed=SeedConfig(),  # no built-in test token: every token comes from oauth_access_tokens
+        ratelimit=RateLimitConfig(enabled=True, limit=300, window_seconds=300),  # 300 per 5 min per token
+    )
+    return mock_app.create_app(config), engine
+
+
+def sync_users(engine, users, token=None):
+    """Make Mastodon's local users (and a checked token) known to mastodon-mock, idempotently."""
+    from mastodon_mock.config import SeedAccount, SeedConfig
+    from mastodon_mock.db.seed import apply_seed_data
+
+    accounts = [SeedAccount(username=u, email=e, access_token=token if i == len(users) - 1 else None)
+                for i, (u, e) in enumerate(users)]
+    apply_seed_data(engine, SeedConfig(accounts=accounts))
+
+
+def iso_reset(value):
+    """X-RateLimit-Reset as Mastodon sends it (ISO 8601 with microseconds), not epoch seconds."""
+    if value.isdigit():
+        return datetime.fromtimestamp(int(value), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value
+
+
+async def respond(send, status, body, content_type="application/json; charset=utf-8", headers=()):
+    if not isinstance(body, bytes):
+        body = (json.dumps(body) if content_type.startswith("application/") else body).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode()),
+                            *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class DoubleApp:
+    def __init__(self, mock, engine):
+        self.mock = mock
+        self.engine = engine
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.mock(scope, receive, send)
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        path = scope["path"]
+        if path == "/health":
+            return await respond(send, 200, "OK", "text/plain; charset=utf-8")
+        host = headers.get("host", "")
+        query = scope.get("query_string", b"").decode()
+        if headers.get("x-forwarded-proto", scope.get("scheme")) != "https":
+            location = f"https://{host}{path}" + (f"?{query}" if query else "")
+            return await respond(send, 301, f"<html><body>You are being <a href=\"{location}\">redirected</a>.</body></html>",
+                                 "text/html; charset=utf-8", [(b"location", location.encode())])
+        if host.rsplit(":", 1)[0].lower() not in site.allowed_hosts():
+            return await respond(send, 403, f"Blocked hosts: {host}", "text/html; charset=utf-8")
+        own = await self.own_route(path, parse_qs(query))
+        if own is not None:
+            return await respond(send, *own)
+        auth = headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            refusal = await anyio.to_thread.run_sync(self.check_token, auth[7:].strip())
+            if refusal is not None:
+                return await respond(send, *refusal)
+
+        async def send_fixed(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [(k, iso_reset(v.decode()).encode() if k.lower() == b"x-ratelimit-reset" else v)
+                                      for k, v in message["headers"]]
+            await send(message)
+
+        return await self.mock(scope, receive, send_fixed)
+
+    async def own_route(self, path, query):
+        if path == "/api/v2/instance":
+            return 200, await anyio.to_thread.run_sync(site.instance_v2)
+        if path == "/.well-known/webfinger":
+            status, body = await anyio.to_thread.run_sync(site.webfinger, (query.get("resource") or [""])[0])
+            return (status, body, "application/jrd+json; charset=utf-8") if body else (status, b"", "text/plain")
+        if path == "/.well-known/nodeinfo":
+            return 200, site.nodeinfo_links()
+        if path == "/nodeinfo/2.0":
+            return 200, await anyio.to_thread.run_sync(site.nodeinfo), \
+                'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.0#"'
+        return None
+
+    def check_token(self, token):
+        """Doorkeeper + Api::BaseController: unknown/revoked -> 401, non-functional user -> 403."""
+        rows = site._query(TOKEN_SQL, (token,))
+        if not rows:
+            return 401, {"error": "The access token is invalid"}
+        valid, username, email, confirmed, approved, disabled, not_suspended, _role = rows[0]
+        if not valid:
+            return 401, {"error": "The access token was revoked"}
+        if not confirmed:
+            return 403, {"error": "Your login is missing a confirmed e-mail address"}
+        if not approved:
+            return 403, {"error": "Your login is currently pending approval"}
+        if disabled or not not_suspended:
+            return 403, {"error": "Your login is currently disabled"}
+        sync_users(self.engine, [(username, email)], token)
+        return None
+
+
+def main(_args):
+    conn = boot.boot_app("puma")
+    with conn.cursor() as cur:
+        cur.execute(LOCAL_USERS_SQL)
+        users = cur.fetchall()
+    conn.close()
+    mock, engine = build_mock()
+    if users:
+        sync_users(engine, users)
+    uvicorn.run(DoubleApp(mock, engine), host=os.environ.get("BIND", "127.0.0.1"),
+                port=int(os.environ.get("PORT", "3000")), log_level="warning", proxy_headers=False)
+    return 0
