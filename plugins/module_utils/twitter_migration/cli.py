@@ -86,8 +86,8 @@ class Progress:
         self.last = now
         size = source.size or 0
         percent = ' (%d%%)' % (100 * source.bytes_read // size) if size else ''
-        line = '%s: %s records, %.1f MB%s, %.0f s' % (os.path.basename(source.name), format(count, ','),
-                                                     source.bytes_read / 1e6, percent, now - self.started)
+        line = '%s: %s records, %.1f MB%s, %.0f s' % (
+            os.path.basename(source.name), format(count, ','), source.bytes_read / 1e6, percent, now - self.started)
         self.stream.write(('\r%-100s' % line) if self.tty else line + '\n')
         self.stream.flush()
         self.shown = True
@@ -121,7 +121,7 @@ def format_table(result, elapsed):
         rows.append(('servers checked', summary['hosts_checked']))
         rows += [('  verified %s' % status.replace('_', ' '), count) for status, count in summary['verification'].items()]
     rows.append(('lists', summary['lists']))
-    width = max(len(label) for label, _ in rows)
+    width = max(len(row[0]) for row in rows)
     lines = ['%-*s %12s' % (width, label, format(value, ',')) for label, value in rows]
     lines.append('')
     for item in result['files']:

@@ -19,18 +19,34 @@ from .profiles import FIELDS
 MAX_ORIGINS = 5
 # Samples of unresolved entries kept for the report.
 MAX_SAMPLES = 1000
+# The archive's usual profile link, rebuilt from the ID instead of being kept for every followed account.
+ARCHIVE_LINK = 'https://twitter.com/intent/user?user_id=%s'
+
+# Accounts share their small tuples of kinds, fields and lists: one copy per distinct combination.
+_SHARED = {}
+
+
+def _plus(items, item):
+    if item in items:
+        return items
+    key = (items, item)
+    shared = _SHARED.get(key)
+    if shared is None:
+        shared = _SHARED[key] = items + (item,)
+    return shared
 
 
 class Account:
+    # Tuples rather than sets and lists: a million accounts must fit in memory (a set costs 216 bytes empty).
     __slots__ = ('handle', 'confidence', 'kinds', 'fields', 'origins', 'lists', 'status', 'detail')
 
     def __init__(self, handle):
         self.handle = handle
         self.confidence = 'low'
-        self.kinds = set()
-        self.fields = set()
-        self.origins = []
-        self.lists = []
+        self.kinds = ()
+        self.fields = ()
+        self.origins = ()
+        self.lists = ()
         self.status = 'unverified'
         self.detail = None
 
@@ -53,7 +69,7 @@ class Collector:
         self.lists = {}  # list title -> {handle: None}, insertion-ordered
         self.stats = Counter()
         self.by_field = Counter()
-        self.pending_ids = {}  # archive following ID -> profile link, until API data for it turns up
+        self.pending_ids = {}  # archive following ID -> profile link ('' for the usual one), until API data turns up
         self.unresolved_samples = []
         self.archive_lists = []  # list URLs from the archive: names only, no members
         self.archive_owner = None
@@ -64,7 +80,7 @@ class Collector:
     def add_archive_following(self, account_id, link):
         account_id = str(account_id)
         if account_id and account_id not in self.pending_ids:
-            self.pending_ids[account_id] = link or ''
+            self.pending_ids[account_id] = '' if link == ARCHIVE_LINK % account_id else (link or None)
             self.stats['archive_following'] += 1
 
     def add_archive_list(self, kind, url):
@@ -108,13 +124,12 @@ class Collector:
             self.stats['duplicates_merged'] += 1
         if CONFIDENCE_RANK[detection.confidence] > CONFIDENCE_RANK[account.confidence] or not account.kinds:
             account.confidence = detection.confidence
-        account.kinds.add(detection.kind)
-        account.fields.add(detection.field)
+        account.kinds = _plus(account.kinds, detection.kind)
+        account.fields = _plus(account.fields, detection.field)
         if len(account.origins) < MAX_ORIGINS:
-            account.origins.append(origin)
+            account.origins += (origin,)
         if list_title:
-            if list_title not in account.lists:
-                account.lists.append(list_title)
+            account.lists = _plus(account.lists, list_title)
             self.lists.setdefault(list_title, {})[detection.handle] = None
 
     def _sample(self, text):
@@ -122,6 +137,9 @@ class Collector:
             self.unresolved_samples.append(text)
 
     # -- results ------------------------------------------------------------------------------------
+    def archive_ids_without_profile(self):
+        return [{'id': key, 'link': ARCHIVE_LINK % key if link == '' else link} for key, link in self.pending_ids.items()]
+
     def selected(self, min_confidence):
         rank = CONFIDENCE_RANK[min_confidence]
         return [a for a in self.accounts.values() if CONFIDENCE_RANK[a.confidence] >= rank]

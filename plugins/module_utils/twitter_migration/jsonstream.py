@@ -160,12 +160,10 @@ class JsonEventReader:
                 self._pos += 1
             elif char == '[':
                 self._pos += 1
-                for event in self._array(None):
-                    yield event
+                yield from self._array(None)
             elif char == '{':
                 self._pos += 1
-                for event in self._object():
-                    yield event
+                yield from self._object()
             else:
                 value = self._decode()
                 yield 'value', None, value
@@ -204,8 +202,7 @@ class JsonEventReader:
             self._event_pos = self._pos
             if char == '[':
                 self._pos += 1
-                for event in self._array(key):
-                    yield event
+                yield from self._array(key)
             else:
                 if char == '':
                     raise self._error('truncated JSON: the input ends inside an object')

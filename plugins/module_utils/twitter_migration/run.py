@@ -64,7 +64,7 @@ def _report(collector, options, hosts):
         'notes': collector.notes,
         'min_confidence': options['min_confidence'],
         'hosts': hosts,
-        'archive_ids_without_profile': [{'id': key, 'link': link} for key, link in collector.pending_ids.items()],
+        'archive_ids_without_profile': collector.archive_ids_without_profile(),
         'archive_owner': collector.archive_owner,
         'archive_lists': collector.archive_lists,
         'handle_list_lines_without_handle': collector.unresolved_samples,

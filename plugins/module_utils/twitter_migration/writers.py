@@ -38,13 +38,14 @@ Plan = namedtuple('Plan', ['accounts', 'lists', 'dropped_lists', 'outputs', 'war
 _YAML_UNSAFE = re.compile('[\x7f-\x9f\u2028\u2029\ufeff]')
 
 
-def _csv_chunks(header, rows):
+def _csv_chunks(header, items, to_row):
+    """Rows are made from `items` while writing, so no second copy of a large set is held."""
     def chunks():
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator='\n')
         writer.writerow(header)
-        for index, row in enumerate(rows, 1):
-            writer.writerow(row)
+        for index, item in enumerate(items, 1):
+            writer.writerow(to_row(item))
             if not index % 1000:
                 yield buffer.getvalue()
                 buffer.seek(0)
@@ -53,11 +54,12 @@ def _csv_chunks(header, rows):
     return chunks
 
 
-def _split(base, header, rows, max_rows):
-    if len(rows) <= max_rows:
-        return [Output('%s.csv' % base, len(rows), _csv_chunks(header, rows))]
-    return [Output('%s-%d.csv' % (base, number), len(rows[start:start + max_rows]), _csv_chunks(header, rows[start:start + max_rows]))
-            for number, start in enumerate(range(0, len(rows), max_rows), 1)]
+def _split(base, header, items, to_row, max_rows):
+    if len(items) <= max_rows:
+        return [Output('%s.csv' % base, len(items), _csv_chunks(header, items, to_row))]
+    return [Output('%s-%d.csv' % (base, number), min(max_rows, len(items) - start),
+                   _csv_chunks(header, items[start:start + max_rows], to_row))
+            for number, start in enumerate(range(0, len(items), max_rows), 1)]
 
 
 def yaml_string(value):
@@ -113,16 +115,16 @@ def plan_outputs(collector, min_confidence='medium', show_boosts=True, follows_f
         lists.sort(key=lambda item: (-len(item[1]), item[0]))
         lists, dropped = lists[:max_lists], lists[max_lists:]
         warnings.append('Mastodon allows %d lists; the %d smallest were left out: %s' % (
-            max_lists, len(dropped), ', '.join(repr(t) for t, _ in dropped)))
+            max_lists, len(dropped), ', '.join(repr(item[0]) for item in dropped)))
     lists.sort(key=lambda item: item[0])
     if len(accounts) > MASTODON_FOLLOW_LIMIT:
         warnings.append('%d accounts: Mastodon refuses to follow more than %d until your account has enough followers'
                         % (len(accounts), MASTODON_FOLLOW_LIMIT))
     boosts = 'true' if show_boosts else 'false'
-    outputs = _split(FOLLOWING_CSV, FOLLOWING_HEADER, [(a.handle, boosts, 'false', '') for a in accounts], max_rows)
+    outputs = _split(FOLLOWING_CSV, FOLLOWING_HEADER, accounts, lambda a: (a.handle, boosts, 'false', ''), max_rows)
     list_rows = [(title, member) for title, members in lists for member in members]
     if list_rows:
-        outputs += _split(LISTS_CSV, LISTS_HEADER, list_rows, max_rows)
+        outputs += _split(LISTS_CSV, LISTS_HEADER, list_rows, lambda row: row, max_rows)
     extension = 'json' if follows_format == 'json' else 'yml'
     outputs.append(Output('%s.%s' % (FOLLOWS_FILE, extension), len(accounts), _follows_chunks(accounts, lists, show_boosts, follows_format)))
     if report is not None:

@@ -80,7 +80,7 @@ def test_obfuscations(text, expected):
     ('@greta\ufe6bmas.to', 'greta@mas.to'),  # small commercial at
 ])
 def test_unicode_normalisation(text, expected):
-    assert [h for h, _, _ in found(text)] == [expected]
+    assert [item[0] for item in found(text)] == [expected]
 
 
 @pytest.mark.parametrize('text', [

@@ -84,10 +84,10 @@ def test_v1_page_fields_and_confidences():
         'ana@mastodon.pt', 'eve@chaos.social', 'frank@mastodon.social', 'greta@mas.to', 'janedoe@fediscience.org',
         'liwei@sigmoid.social', 'omar@hachyderm.io', 'priya_k@mastodon.online']
     found = collector.accounts
-    assert found['omar@hachyderm.io'].fields == {'name', 'description'}
-    assert found['liwei@sigmoid.social'].fields == {'description'}  # from entities.description expanded_url
-    assert found['priya_k@mastodon.online'].fields == {'url'}  # from entities.url expanded_url
-    assert found['ana@mastodon.pt'].fields == {'location'}
+    assert found['omar@hachyderm.io'].fields == ('name', 'description')
+    assert found['liwei@sigmoid.social'].fields == ('description',)  # from entities.description expanded_url
+    assert found['priya_k@mastodon.online'].fields == ('url',)  # from entities.url expanded_url
+    assert found['ana@mastodon.pt'].fields == ('location',)
     # Carol's address is only a weak candidate, kept for the report, not for import.
     assert found['carol@carolstudio.com'].confidence == 'low'
     summary = collector.summary('medium')
@@ -123,8 +123,8 @@ def test_array_of_pages(tmp_path):
 def test_v2_pages_with_pinned_tweets():
     collector = read_inputs([(V2, None)])
     assert accounts(collector) == ['maya@scholar.social', 'olga@det.social']
-    assert collector.accounts['maya@scholar.social'].fields == {'pinned_tweet'}
-    assert collector.accounts['olga@det.social'].fields == {'url'}
+    assert collector.accounts['maya@scholar.social'].fields == ('pinned_tweet',)
+    assert collector.accounts['olga@det.social'].fields == ('url',)
     assert collector.summary('medium')['profiles_read'] == 3
 
 

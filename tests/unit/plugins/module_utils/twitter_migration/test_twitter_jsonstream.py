@@ -21,10 +21,11 @@ def events(text, chunk=7):
 
 
 def items(text, chunk=7):
-    return [value for kind, _, value in events(text, chunk) if kind == 'item']
+    return [value for kind, dummy, value in events(text, chunk) if kind == 'item']
 
 
-DOCUMENT = [{'id_str': str(i), 'name': 'n\u00e4me "%d"' % i, 'entities': {'url': {'urls': [1, 2.5, None, True]}}} for i in range(50)] + [12345678901234567890, -1.5e3]
+DOCUMENT = [{'id_str': str(i), 'name': 'n\u00e4me "%d"' % i, 'entities': {'url': {'urls': [1, 2.5, None, True]}}} for i in range(50)]
+DOCUMENT += [12345678901234567890, -1.5e3]
 
 
 @pytest.mark.parametrize('chunk', [1, 2, 3, 7, 64, 65536])
@@ -34,7 +35,7 @@ def test_array_elements_equal_json_loads_at_any_chunk_size(chunk):
 
 def test_javascript_assignment_and_trailing_semicolon():
     reader = JsonEventReader(io.StringIO('window.YTD.following.part0 = [{"following": {"accountId": "1"}}];\n'), 'following.js')
-    assert [v for k, _, v in reader.events() if k == 'item'] == [{'following': {'accountId': '1'}}]
+    assert [v for k, dummy, v in reader.events() if k == 'item'] == [{'following': {'accountId': '1'}}]
     assert reader.assignment == 'window.YTD.following.part0'
 
 
@@ -46,7 +47,7 @@ def test_top_level_object_streams_its_arrays():
 
 
 def test_several_top_level_values_json_lines():
-    assert [k for k, _, _ in events('{"data": []}\n{"data": []}\n')] == ['begin_object', 'end_array', 'end_object'] * 2
+    assert [event[0] for event in events('{"data": []}\n{"data": []}\n')] == ['begin_object', 'end_array', 'end_object'] * 2
 
 
 def test_empty_array():
@@ -91,7 +92,7 @@ def _peak_memory(count):
     del text
     tracemalloc.start()
     try:
-        for _ in JsonEventReader(stream, 'big.json').events():
+        for dummy in JsonEventReader(stream, 'big.json').events():
             pass
         return tracemalloc.get_traced_memory()[1]
     finally:

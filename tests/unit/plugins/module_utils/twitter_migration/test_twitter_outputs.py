@@ -84,7 +84,7 @@ def test_csv_files_follow_mastodons_rules(result):
 
 
 def test_follows_file_is_the_mastodon_follows_options(result):
-    _, out = result
+    out = result[1]
     with open(str(out / 'mastodon_follows.yml'), encoding='utf-8') as handle:
         options = yaml.safe_load(handle)
     assert set(options) == {'accounts', 'lists'}
@@ -103,7 +103,7 @@ def test_json_follows_file_matches_yaml(tmp_path):
 
 
 def test_report_keeps_everything(result):
-    _, out = result
+    out = result[1]
     with open(str(out / 'twitter_migration_report.json'), encoding='utf-8') as handle:
         report = json.load(handle)
     by_handle = dict((a['account'], a) for a in report['accounts'])
@@ -114,7 +114,7 @@ def test_report_keeps_everything(result):
 
 
 def test_second_run_changes_nothing(result, tmp_path):
-    _, out = result
+    out = result[1]
     before = dict((name, os.stat(str(out / name)).st_mtime_ns) for name in os.listdir(str(out)))
     again = run(ALL_INPUTS, str(out))
     assert not again['changed'] and not any(f['changed'] for f in again['files'])
@@ -157,7 +157,7 @@ def test_at_most_50_lists_the_largest_kept():
     plan = writers.plan_outputs(_collector_with_lists(60))
     assert len(plan.lists) == 50
     assert len(plan.dropped_lists) == 10
-    assert max(len(m) for _, m in plan.dropped_lists) <= min(len(m) for _, m in plan.lists)
+    assert max(len(item[1]) for item in plan.dropped_lists) <= min(len(item[1]) for item in plan.lists)
     assert any('Mastodon allows 50 lists' in w for w in plan.warnings)
 
 
