@@ -146,7 +146,7 @@ def test_archive_folder_is_joined_with_api_data():
     assert summary['archive_following_ids'] == 4
     # 1001 and 1002 are in the v1.1 dump, 3001 in the v2 dump; 9999 has no profile data and is reported.
     assert summary['archive_ids_with_profile'] == 3
-    assert collector.pending_ids == {'9999': 'https://twitter.com/intent/user?user_id=9999'}
+    assert collector.archive_ids_without_profile() == [{'id': '9999', 'link': 'https://twitter.com/intent/user?user_id=9999'}]
     assert [entry['kind'] for entry in collector.archive_lists] == ['lists_created', 'lists_subscribed']
     assert collector.archive_owner == 'me_on_twitter'
 
