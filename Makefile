@@ -25,6 +25,7 @@ $(VENV)/.installed: requirements/dev.txt requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements/dev.txt -c requirements/constraints.txt
+	scripts/with-collection-tree true  # links this checkout as fediverse.deploy (see ansible.cfg)
 	touch $@
 
 host:  ## host packages and a running Docker engine (installs them as root on Debian/Ubuntu)
