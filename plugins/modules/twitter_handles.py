@@ -143,7 +143,7 @@ EXAMPLES = r"""
 
 - name: Read the follows file written above
   ansible.builtin.include_vars:
-    file: "{{ '~/fediverse-follows/mastodon_follows.yml' | expanduser }}"
+    file: "{{ lookup('ansible.builtin.env', 'HOME') }}/fediverse-follows/mastodon_follows.yml"
     name: migration
 
 - name: Follow them from the new account, keeping the Twitter lists

@@ -21,10 +21,10 @@ from .jsonstream import JsonEventReader
 from .sources import file_source, zip_member_source
 
 # Manifest data type -> what it holds for us.
-WANTED_TYPES = ('following', 'listsCreated', 'listsSubscribed', 'account')
-_FALLBACK = re.compile(r'(?:^|/)data/(following|lists-created|lists-subscribed|account)(?:-part\d+)?\.js$')
+WANTED_TYPES = ('following', 'listsCreated', 'listsSubscribed', 'listsMember', 'account')
+_FALLBACK = re.compile(r'(?:^|/)data/(following|lists-created|lists-subscribed|lists-member|account)(?:-part\d+)?\.js$')
 _FALLBACK_TYPES = {'following': 'following', 'lists-created': 'listsCreated', 'lists-subscribed': 'listsSubscribed',
-                   'account': 'account'}
+                   'lists-member': 'listsMember', 'account': 'account'}
 
 
 def _read_manifest(source):

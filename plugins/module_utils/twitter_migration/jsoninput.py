@@ -37,8 +37,11 @@ class _Reader:
         raise InputError(self.source.name, message, line, column)
 
     def profile(self, profile):
-        self.count += 1
         self.collector.add_profile(profile, self.source.name, self.list_title)
+        self.tick()
+
+    def tick(self):
+        self.count += 1
         if self.progress and not self.count % 2000:
             self.progress(self.source, self.count)
 
@@ -78,7 +81,7 @@ class _Reader:
             if not entry.get('accountId'):
                 self.fail('archive entry without accountId')
             self.collector.add_archive_following(entry['accountId'], entry.get('userLink'))
-            self.count += 1
+            self.tick()
         elif isinstance(item.get('userListInfo'), dict):
             self.collector.add_archive_list(self.archive_kind or 'lists', item['userListInfo'].get('url'))
         elif isinstance(item.get('account'), dict):
