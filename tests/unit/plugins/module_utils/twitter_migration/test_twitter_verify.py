@@ -22,13 +22,21 @@ from ansible_collections.fediverse.deploy.plugins.module_utils.twitter_migration
 from ansible_collections.fediverse.deploy.plugins.module_utils.twitter_migration.verify import Verifier
 
 
+class FakeServer(ThreadingHTTPServer):
+    """Counts requests per (host, path) and the most requests in flight at once, for this server only."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(('127.0.0.1', 0), FakeFediverse)
+        self.hits = Counter()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.lock = threading.Lock()
+
+
 class FakeFediverse(BaseHTTPRequestHandler):
     """`/<host>/...` answers as the server `<host>` would."""
-
-    hits = Counter()
-    in_flight = 0
-    max_in_flight = 0
-    lock = threading.Lock()
 
     def log_message(self, *args):  # keep pytest output clean
         pass
@@ -41,15 +49,16 @@ class FakeFediverse(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
-        with FakeFediverse.lock:
-            FakeFediverse.in_flight += 1
-            FakeFediverse.max_in_flight = max(FakeFediverse.max_in_flight, FakeFediverse.in_flight)
+        server = self.server
+        with server.lock:
+            server.in_flight += 1
+            server.max_in_flight = max(server.max_in_flight, server.in_flight)
         try:
             time.sleep(0.02)  # long enough for concurrent requests to overlap
             self._answer()
         finally:
-            with FakeFediverse.lock:
-                FakeFediverse.in_flight -= 1
+            with server.lock:
+                server.in_flight -= 1
 
     def _answer(self):
         parsed = urllib.parse.urlsplit(self.path)
@@ -57,8 +66,8 @@ class FakeFediverse(BaseHTTPRequestHandler):
         path = '/' + path
         resource = urllib.parse.parse_qs(parsed.query).get('resource', [''])[0]
         user = resource[len('acct:'):].split('@')[0] if resource.startswith('acct:') else None
-        with FakeFediverse.lock:
-            FakeFediverse.hits[(host, path)] += 1
+        with self.server.lock:
+            self.server.hits[(host, path)] += 1
         base = 'http://127.0.0.1:%d/%s' % (self.server.server_port, host)
         if host == 'slow.test':
             time.sleep(1.5)
@@ -88,10 +97,8 @@ class FakeFediverse(BaseHTTPRequestHandler):
 
 @pytest.fixture(name='server')
 def fixture_server():
-    FakeFediverse.hits.clear()
-    FakeFediverse.max_in_flight = 0
-    httpd = ThreadingHTTPServer(('127.0.0.1', 0), FakeFediverse)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    httpd = FakeServer()
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
     thread.start()
     yield httpd
     httpd.shutdown()
@@ -136,7 +143,7 @@ def test_statuses(server):
 
 def test_host_meta_template_and_nodeinfo_are_used_once_per_host(server):
     hosts = check(server, ['alice@good.test', 'bob@good.test', 'carol@good.test', 'gone@good.test'])[1]
-    hits = FakeFediverse.hits
+    hits = server.hits
     assert hits[('good.test', '/.well-known/host-meta')] == 1
     assert hits[('good.test', '/.well-known/nodeinfo')] == 1
     assert hits[('good.test', '/nodeinfo/2.1')] == 1 and hits[('good.test', '/nodeinfo/2.0')] == 0  # the newest schema
@@ -163,7 +170,7 @@ def test_timeout(server):
 def test_concurrency_is_bounded(server):
     handles = ['u%d@h%d.test' % (n, n % 6) for n in range(30)]
     check(server, handles, concurrency=3)
-    assert 2 <= FakeFediverse.max_in_flight <= 3
+    assert 2 <= server.max_in_flight <= 3
 
 
 def test_templates_cannot_send_the_verifier_elsewhere():
