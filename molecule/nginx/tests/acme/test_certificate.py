@@ -1,0 +1,56 @@
+"""acme mode: a certificate from a real ACME server (pebble) over HTTP-01, kept root-only, and renewed by
+the timer's script without Ansible, with nginx reloaded onto the new certificate."""
+
+import time
+
+from conftest import CONFIG_DIR, DOMAIN
+
+UNIT = "fediverse-nginx-acme-renew"
+CERT = f"{CONFIG_DIR}/tls/acme/fullchain.pem"
+
+
+def test_served_certificate_comes_from_the_acme_server(client):
+    served = client.served_certificate()
+    assert "Pebble Intermediate CA" in served["issuer"]
+    assert served["names"] == [DOMAIN]
+    assert served == client.file_certificate(CERT)
+
+
+def test_pebble_ca_is_trusted_only_by_the_test(host):
+    # The system trust store does not know pebble: only the role's ACME client was given its CA.
+    assert host.run("curl -sS https://localhost:14000/dir").rc != 0
+
+
+def test_keys_are_root_only(host):
+    for directory in (f"{CONFIG_DIR}/tls", f"{CONFIG_DIR}/tls/acme", "/var/lib/fediverse-deploy/nginx/acme"):
+        assert host.file(directory).mode == 0o700, directory
+    for key in (f"{CONFIG_DIR}/tls/acme/privkey.pem", "/var/lib/fediverse-deploy/nginx/acme/account.key"):
+        f = host.file(key)
+        assert (f.user, f.group, f.mode) == ("root", "root", 0o600), key
+
+
+def test_renewal_timer_is_enabled_and_waiting(host):
+    assert host.run_expect([0], f"systemctl is-enabled {UNIT}.timer").stdout.strip() == "enabled"
+    assert host.run_expect([0], f"systemctl is-active {UNIT}.timer").stdout.strip() == "active"
+
+
+def test_renewal_service_leaves_a_fresh_certificate_alone(host, client):
+    before = client.served_certificate()
+    host.run_expect([0], f"systemctl start {UNIT}.service")
+    log = host.check_output(f"journalctl -u {UNIT}.service --no-pager -n 5")
+    assert "nothing to do" in log
+    assert client.served_certificate() == before
+
+
+def test_forced_renewal_gets_a_new_certificate_and_reloads_nginx(host, client):
+    before = client.served_certificate()
+    result = host.run(f"/usr/local/sbin/{UNIT} --force")
+    assert result.rc == 0, result.stdout + result.stderr
+    renewed = client.file_certificate(CERT)
+    assert renewed["serial"] != before["serial"]
+    deadline = time.monotonic() + 15
+    while client.served_certificate()["serial"] != renewed["serial"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert client.served_certificate() == renewed
+    assert "Pebble Intermediate CA" in renewed["issuer"]
+    assert host.file(CERT).mode == 0o644

@@ -1,0 +1,24 @@
+"""provided mode: the user's own certificate chain and key are installed root-only and served."""
+
+from conftest import CONFIG_DIR, DOMAIN
+
+USER_CHAIN = "/etc/fediverse-test/provided/fullchain.pem"
+
+
+def test_serves_the_provided_certificate(client):
+    served = client.served_certificate()
+    assert served == client.file_certificate(USER_CHAIN)
+    assert served["issuer"] == "CN=fediverse-deploy provided-mode test CA"
+    assert served["subject"] == f"CN={DOMAIN}"
+    assert served["names"] == [DOMAIN]
+
+
+def test_serves_the_whole_chain(host):
+    out = host.check_output(f"openssl s_client -connect 127.0.0.1:443 -servername {DOMAIN} -showcerts </dev/null 2>/dev/null")
+    assert out.count("-----BEGIN CERTIFICATE-----") == 2
+
+
+def test_installed_copies_are_root_only(host):
+    key = host.file(f"{CONFIG_DIR}/tls/provided/privkey.pem")
+    assert (key.user, key.mode) == ("root", 0o600)
+    assert host.file(f"{CONFIG_DIR}/tls/provided/fullchain.pem").content == host.file(USER_CHAIN).content

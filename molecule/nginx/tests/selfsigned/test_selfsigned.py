@@ -1,0 +1,38 @@
+"""selfsigned mode: a self-signed certificate for the domain is served, the ACME timer is off, and
+/system/ (no media directory given) is proxied to web with Mastodon's headers."""
+
+from conftest import CONFIG_DIR, DOMAIN
+
+CERT = f"{CONFIG_DIR}/tls/selfsigned/fullchain.pem"
+
+
+def test_serves_a_self_signed_certificate_for_the_domain(client):
+    served = client.served_certificate()
+    assert served["subject"] == f"CN={DOMAIN}"
+    assert served["names"] == [DOMAIN]
+    assert served["issuer"] == served["subject"]
+    assert served == client.file_certificate(CERT)
+
+
+def test_key_is_root_only(host):
+    f = host.file(f"{CONFIG_DIR}/tls/selfsigned/privkey.pem")
+    assert (f.user, f.mode) == ("root", 0o600)
+
+
+def test_acme_renewal_timer_is_off(host):
+    assert host.run("systemctl is-active fediverse-nginx-acme-renew.timer").stdout.strip() == "inactive"
+    assert host.run("systemctl is-enabled fediverse-nginx-acme-renew.timer").stdout.strip() == "disabled"
+
+
+def test_proxied_media_gets_mastodons_security_headers(client):
+    seen = client.echo("/system/media_attachments/files/1.png")
+    assert seen["upstream"] == "web"
+    headers = client.head(f"https://{DOMAIN}/system/media_attachments/files/1.png")
+    assert headers["cache-control"] == "public, max-age=2419200, immutable"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["content-security-policy"] == "default-src 'none'; form-action 'none'"
+
+
+def test_still_proxies_with_the_right_headers(client):
+    seen = client.echo()
+    assert (seen["headers"]["host"], seen["headers"]["x-forwarded-proto"]) == (DOMAIN, "https")
