@@ -101,12 +101,17 @@ options:
     description: Rows per import file; larger sets are split into numbered files. Mastodon accepts at most 20,000.
     type: int
     default: 20000
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
     details: Reads the inputs and detects the handles, writes nothing, and reports which files would change.
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 notes:
   - Import the CSV files in Mastodon under C(Preferences > Import and export > Import) in C(Merge) mode, the
     following file first; or pass the follows file to M(fediverse.deploy.mastodon_follows).
