@@ -105,7 +105,7 @@ class _Reader:
         return self.count
 
     def _events(self):
-        tweets, pending, members, seen_page = {}, [], {}, False
+        tweets, pending, members, seen_page, seen_includes = {}, [], {}, False, False
         for kind, key, value in self.reader.events():
             if self.archive_kind is None and self.reader.assignment:
                 # `window.YTD.lists_created.part0` -> `lists_created`
@@ -116,27 +116,33 @@ class _Reader:
             elif kind == 'item' and key == 'users':
                 self.user_v1(value)
             elif kind == 'item' and key == 'data':
-                # v2 users wait for the page's `includes.tweets` (pinned tweets), which may come later.
                 if not is_v2_user(value):
                     self.fail('unknown format: an element of "data" is not a Twitter v2 user (no id and username)')
-                pending.append(value)
+                if seen_includes or not value.get('pinned_tweet_id'):
+                    self.user_v2(value, tweets)
+                else:
+                    # Waits for the page's `includes.tweets`, which usually comes after `data`.
+                    pending.append(value)
             elif kind == 'item':
-                members.setdefault(key, []).append(value)
+                # Other arrays only matter to recognise a lone user object; a few elements are enough.
+                kept = members.setdefault(key, [])
+                if len(kept) < 100:
+                    kept.append(value)
             elif kind == 'member' and key == 'includes':
-                tweets = tweets_by_id(value)
+                tweets, seen_includes = tweets_by_id(value), True
             elif kind == 'member' and key == 'data' and isinstance(value, dict):
                 pending.append(value)
+                seen_page = True
             elif kind == 'member':
                 members[key] = value
             elif kind == 'begin_object':
-                tweets, pending, members = {}, [], {}
-                seen_page = False
+                tweets, pending, members, seen_page, seen_includes = {}, [], {}, False, False
             elif kind == 'end_array' and key in ('users', 'data'):
                 seen_page = True
             elif kind == 'end_object':
                 for user in pending:
                     self.user_v2(user, tweets)
-                if pending or seen_page:
+                if seen_page:
                     continue
                 if is_v1_user(members):
                     self.profile(from_v1(members))
