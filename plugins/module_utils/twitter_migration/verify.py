@@ -16,6 +16,7 @@ Statuses: `ok` (WebFinger answered with the account), `not_found` (404/410: the 
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import socket
@@ -59,10 +60,14 @@ class Verifier:
 
     # -- HTTP ---------------------------------------------------------------------------------------
     def _get(self, url, accept):
-        scheme = urllib.parse.urlsplit(url).scheme
-        if scheme not in ('http', 'https'):
-            raise _HttpFailure('error', 'refusing a %s: URL: %s' % (scheme or 'relative', url))
-        host = urllib.parse.urlsplit(url).netloc
+        url = str(url)
+        try:
+            parts = urllib.parse.urlsplit(url)
+        except ValueError as exc:
+            raise _HttpFailure('error', '%s: %s' % (url, exc)) from None
+        if parts.scheme not in ('http', 'https'):
+            raise _HttpFailure('error', 'refusing a %s: URL: %s' % (parts.scheme or 'relative', url))
+        host = parts.netloc
         with self._slots_lock:
             slot = self._host_slots.setdefault(host, threading.BoundedSemaphore(PER_HOST))
             self.requests += 1
@@ -81,6 +86,9 @@ class Verifier:
             except (urllib.error.URLError, socket.timeout, OSError) as exc:
                 reason = getattr(exc, 'reason', exc)
                 raise _HttpFailure('unreachable', '%s: %s' % (url, reason)) from None
+            except (http.client.HTTPException, ValueError) as exc:
+                # A broken answer (cut short, bad headers) or a URL urllib cannot use.
+                raise _HttpFailure('error', '%s: %s' % (url, exc or type(exc).__name__)) from None
         if len(body) > MAX_RESPONSE_BYTES:
             raise _HttpFailure('error', 'answer larger than %d bytes from %s' % (MAX_RESPONSE_BYTES, url))
         return body
@@ -111,6 +119,8 @@ class Verifier:
             info.update(self._nodeinfo(base))
         except _HttpFailure as exc:
             info['detail'] = 'NodeInfo: %s' % exc.detail
+        except Exception as exc:  # NodeInfo is informative only; odd documents must not stop verification
+            info['detail'] = 'NodeInfo: %s: %s' % (type(exc).__name__, exc)
         return info
 
     def _nodeinfo(self, base):
@@ -156,7 +166,10 @@ class Verifier:
                 info = self.hosts[account.handle.split('@', 1)[1]]
                 if not info['reachable']:
                     return 'unreachable', info['detail']
-                return self._webfinger(account.handle, info)
+                try:
+                    return self._webfinger(account.handle, info)
+                except Exception as exc:  # a surprise in one answer must not lose the other accounts
+                    return 'error', '%s: %s' % (type(exc).__name__, exc)
 
             for account, (status, detail) in zip(accounts, pool.map(check, accounts)):
                 account.status, account.detail = status, detail

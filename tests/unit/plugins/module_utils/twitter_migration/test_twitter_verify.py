@@ -173,6 +173,12 @@ def test_concurrency_is_bounded(server):
     assert 2 <= server.max_in_flight <= 3
 
 
+def test_a_broken_template_url_is_an_error_status(server):
+    verifier = make_verifier(server)
+    status, detail = verifier._webfinger('a@odd.test', {'webfinger_template': 'http://[broken/{uri}'})  # pylint: disable=protected-access
+    assert status == 'error' and 'http://[broken/' in detail
+
+
 def test_templates_cannot_send_the_verifier_elsewhere():
     verifier = Verifier()
     account = Account('a@evil.test')
