@@ -12,10 +12,11 @@ export PATH := $(BIN):$(PATH)
 SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
 .DEFAULT_GOAL := help
-.PHONY: help test venv host images lint build sanity units units-fast functional molecule demo demo-clean clean constraints
+.PHONY: help test venv host images lint build sanity units units-fast functional molecule demo demo-clean clean constraints \
+        bench-twitter bench-follows
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 test: venv  ## everything: lint, build, sanity, units, functional, Molecule (installs what it needs)
 	@scripts/run-tests lint build sanity units functional molecule
@@ -64,6 +65,12 @@ demo: venv images  ## the main job on a local throwaway spare server (see README
 
 demo-clean: venv  ## remove everything `make demo` made
 	scripts/demo down
+
+bench-twitter: venv  ## benchmark: Twitter backup parsing, profiles/s and peak memory (100k and 1M profiles)
+	$(BIN)/python bench/twitter_handles.py
+
+bench-follows: venv  ## benchmark: mastodon_follows requests against the minimum, against a local API server
+	$(BIN)/python bench/mastodon_follows.py
 
 constraints: venv  ## re-pin requirements/constraints.txt from the current venv
 	{ echo '# pip freeze of requirements/dev.txt on Python 3.11; regenerate with `make constraints`.'; \
