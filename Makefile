@@ -45,7 +45,7 @@ build: venv  ## build the collection tarball, install it offline, resolve every 
 sanity: venv host  ## ansible-test sanity in a copy of the tree under ansible_collections/
 	scripts/with-collection-tree --copy ansible-test sanity --venv --python 3.11 --color no
 
-units: venv  ## ansible-test units in a copy of the tree under ansible_collections/
+units: venv host  ## ansible-test units in a copy of the tree under ansible_collections/
 	scripts/with-collection-tree --copy ansible-test units --venv --python 3.11 --color no
 
 units-fast: venv  ## the unit tests with pytest straight from the checkout

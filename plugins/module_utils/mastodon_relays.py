@@ -1,0 +1,79 @@
+# Copyright: Contributors to the fediverse.deploy project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Relay planning for fediverse.deploy.mastodon_relay: inbox URL checks and what to add, enable or remove.
+
+Pure functions, so that the module, its check mode and the unit tests share one plan. States are
+Mastodon's ``Relay`` enum: idle, pending, accepted, rejected (``relays.state`` 0 to 3).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+STATES = ("idle", "pending", "accepted", "rejected")
+# A relay that has sent its Follow (pending) or been accepted is left alone: enabling it again would
+# send a new Follow, since Relay#enable! is not idempotent.
+LEFT_ALONE = ("pending", "accepted")
+
+
+def inbox_url_problem(url):
+    """Return why ``url`` cannot be a relay inbox (Mastodon's UrlValidator plus a hint), or None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as err:
+        return "is not a URL (%s)" % err
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http or https URL with a host, e.g. https://relay.example.org/inbox"
+    if parts.path.rstrip("/").endswith("/actor"):
+        return ("is the relay's actor; Mastodon wants its inbox, usually the same URL ending in /inbox "
+                "(e.g. %s://%s/inbox)" % (parts.scheme, parts.netloc))
+    return None
+
+
+def normalize(urls):
+    """Strip whitespace as Mastodon does and drop repeats, keeping the order given."""
+    seen = []
+    for url in urls:
+        url = url.strip()
+        if url not in seen:
+            seen.append(url)
+    return seen
+
+
+def state_name(value):
+    """Map a ``relays.state`` column value (int or digit string) or a state name to the name."""
+    text = str(value).strip()
+    return STATES[int(text)] if text.isdigit() else text
+
+
+def plan(current, wanted, state="present", exclusive=False):
+    """Return the actions that bring ``current`` ({inbox_url: state name}) to what is wanted.
+
+    Each action is ``{"action": "add" | "enable" | "remove", "inbox_url": ...}``. ``add`` creates the relay
+    and sends its Follow; ``enable`` re-sends the Follow of an idle or rejected relay; ``remove`` deletes it
+    (Mastodon sends the Undo itself when it was accepted).
+    """
+    actions = []
+    if state == "present":
+        for url in wanted:
+            if url not in current:
+                actions.append({"action": "add", "inbox_url": url})
+            elif current[url] not in LEFT_ALONE:
+                actions.append({"action": "enable", "inbox_url": url})
+        if exclusive:
+            actions.extend({"action": "remove", "inbox_url": url} for url in current if url not in wanted)
+    else:
+        actions.extend({"action": "remove", "inbox_url": url} for url in wanted if url in current)
+    return actions
+
+
+def predict(current, actions):
+    """The relays (``{inbox_url: state}``) after ``actions``: what check mode reports."""
+    after = dict(current)
+    for action in actions:
+        if action["action"] == "remove":
+            after.pop(action["inbox_url"], None)
+        else:
+            after[action["inbox_url"]] = "pending"
+    return after

@@ -1,0 +1,220 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the fediverse.deploy project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: mastodon_relay
+short_description: Register ActivityPub relays on a containerised Mastodon instance
+version_added: 0.1.0
+author:
+  - fediverse.deploy contributors
+description:
+  - Keeps the instance's relays (Administration > Relays) as listed. Mastodon has no API and no C(tootctl)
+    command for relays, so the module runs on the Mastodon host and drives C(bin/rails runner) in the web
+    container, calling the same model methods as the admin page.
+  - A relay that is C(pending) (its Follow was sent) or C(accepted) is left alone; one that is C(idle) or
+    C(rejected) is enabled again, which sends a new Follow; a new one is created and enabled. Removing a relay
+    deletes it, and Mastodon sends the Undo when it was accepted.
+  - The current relays are first read from the database with C(psql) in the Postgres container, which costs
+    no Rails boot; only when something must change does the module run one C(bin/rails runner), whatever the
+    number of relays. An unchanged run therefore boots Rails zero times. Without O(postgres_container) the
+    runner does the reading too (one boot, also in check mode).
+  - The relay list is passed to Ruby as JSON in an environment variable, never written into Ruby source.
+  - A relay becomes C(accepted) only when the relay server answers the Follow, which needs sidekiq running and
+    the relay reaching the instance over HTTPS; right after this module it is usually C(pending).
+attributes:
+  check_mode:
+    support: full
+    details: Check mode only reads, and reports the relays as they would be.
+  diff_mode:
+    support: full
+    details: The diff shows each relay's inbox URL and state, before and after.
+options:
+  relays:
+    description:
+      - Inbox URLs of the relays, for example V(https://relay.example.org/inbox).
+      - Each must be an http or https URL with a host. A URL ending in C(/actor) is refused with a hint, since
+        Mastodon wants the relay's inbox.
+    type: list
+    elements: str
+    default: []
+    aliases: [inbox_urls]
+  state:
+    description:
+      - V(present) makes sure the relays exist and are enabled; V(absent) removes them.
+    type: str
+    choices: [present, absent]
+    default: present
+  exclusive:
+    description:
+      - With O(state=present), also remove every relay not listed in O(relays).
+    type: bool
+    default: false
+  container:
+    description: The Mastodon web container, where C(bin/rails runner) runs.
+    type: str
+    default: mastodon-web
+  postgres_container:
+    description:
+      - The Postgres container, where the current relays are read with C(psql) over its local socket (no Rails
+        boot). Set to an empty string to read through the runner instead.
+    type: str
+    default: mastodon-postgres
+  postgres_user:
+    description: Database user for the read.
+    type: str
+    default: mastodon
+  postgres_db:
+    description: Mastodon's database.
+    type: str
+    default: mastodon_production
+  docker_command:
+    description: The docker CLI on the Mastodon host.
+    type: str
+    default: docker
+  timeout:
+    description: Seconds the runner may take (Rails boots slowly on small hosts).
+    type: int
+    default: 600
+notes:
+  - Runs on the Mastodon host (the docker CLI must reach the engine); run it with C(become) as the stack's roles do.
+  - The runner path does not write Mastodon's admin audit log (the admin page does).
+seealso:
+  - module: fediverse.deploy.mastodon_follows
+'''
+
+EXAMPLES = r'''
+- name: Connect the new instance to two relays
+  fediverse.deploy.mastodon_relay:
+    relays:
+      - https://relay.fedi.buzz/inbox
+      - https://relay.intahnet.co.uk/inbox
+  become: true
+
+- name: Keep exactly these relays, removing any other
+  fediverse.deploy.mastodon_relay:
+    relays: "{{ mastodon_relays }}"
+    exclusive: true
+  become: true
+
+- name: Leave a relay
+  fediverse.deploy.mastodon_relay:
+    relays: [https://relay.example.org/inbox]
+    state: absent
+  become: true
+'''
+
+RETURN = r'''
+relays:
+  description: Every relay of the instance after the run (predicted in check mode), with its state.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"inbox_url": "https://relay.example.org/inbox", "state": "pending"}]
+before:
+  description: Every relay of the instance before the run, with its state.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"inbox_url": "https://relay.example.org/inbox", "state": "idle"}]
+actions:
+  description: What was done (or would be, in check mode) to each relay.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "enable", "inbox_url": "https://relay.example.org/inbox"}]
+rails_boots:
+  description: How many times the run booted Rails (0 when nothing needed changing and the database was readable).
+  returned: always
+  type: int
+  sample: 0
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_relays import (
+    inbox_url_problem, normalize, plan, predict, state_name,
+)
+from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_relays_rb import RELAYS_SCRIPT
+from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_runner import RunnerError, psql_rows, run_runner
+
+
+def as_list(relays):
+    return [{"inbox_url": url, "state": state} for url, state in relays.items()]
+
+
+def read_relays(module, params):
+    """{inbox_url: state} from Postgres, or None when there is no database container to read."""
+    if not params["postgres_container"]:
+        return None
+    rows = psql_rows(module, params["docker_command"], params["postgres_container"], params["postgres_user"],
+                     params["postgres_db"], "SELECT inbox_url, state FROM relays ORDER BY id")
+    return {url: state_name(state) for url, state in rows}
+
+
+def run(module):
+    params = module.params
+    wanted = normalize(params["relays"])
+    problems = ["%s %s" % (url, problem) for url, problem in ((url, inbox_url_problem(url)) for url in wanted) if problem]
+    if problems:
+        module.fail_json(msg="Invalid relay inbox URL(s): " + "; ".join(problems))
+
+    runner_input = {"inbox_urls": wanted, "state": params["state"], "exclusive": params["exclusive"]}
+    current = read_relays(module, params)
+    boots = 0
+    if current is None:
+        # No cheap read available: one runner call reads (and, outside check mode, applies) everything.
+        result = run_runner(module, params["docker_command"], params["container"], RELAYS_SCRIPT,
+                            dict(runner_input, dry_run=module.check_mode), params["timeout"])
+        boots = 1
+        before, actions = result["before"], result["actions"]
+        after = predict(before, actions) if module.check_mode else result["after"]
+    else:
+        before = current
+        actions = plan(current, wanted, params["state"], params["exclusive"])
+        after = predict(before, actions)
+        if actions and not module.check_mode:
+            result = run_runner(module, params["docker_command"], params["container"], RELAYS_SCRIPT,
+                                dict(runner_input, dry_run=False), params["timeout"])
+            boots = 1
+            actions, after = result["actions"], result["after"]
+
+    response = {
+        "changed": bool(actions),
+        "relays": as_list(after),
+        "before": as_list(before),
+        "actions": actions,
+        "rails_boots": boots,
+    }
+    if module._diff:
+        response["diff"] = {"before": before, "after": after}
+    return response
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            relays=dict(type="list", elements="str", default=[], aliases=["inbox_urls"]),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            exclusive=dict(type="bool", default=False),
+            container=dict(type="str", default="mastodon-web"),
+            postgres_container=dict(type="str", default="mastodon-postgres"),
+            postgres_user=dict(type="str", default="mastodon"),
+            postgres_db=dict(type="str", default="mastodon_production"),
+            docker_command=dict(type="str", default="docker"),
+            timeout=dict(type="int", default=600),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        module.exit_json(**run(module))
+    except RunnerError as err:
+        module.fail_json(msg=str(err))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+# Copyright: Contributors to the fediverse.deploy project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The relay module end to end, with the docker commands it would run on the host recorded and answered."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.fediverse.deploy.plugins.modules import mastodon_relay
+
+RELAY_A = "https://relay-a.example/inbox"
+RELAY_B = "https://relay-b.example/inbox"
+
+
+class FakeHost:
+    """Answers psql with the rows of ``relays`` and runner calls with what the Ruby script would print."""
+
+    def __init__(self, relays):
+        self.relays = dict(relays)  # inbox_url -> state number
+        self.commands = []
+
+    def run_command(self, command, data=None, binary_data=False):
+        self.commands.append(command)
+        if "psql" in command:
+            rows = "".join("%s\t%s\n" % (url, state) for url, state in self.relays.items())
+            return 0, rows, ""
+        assert command[-4:] == ["mastodon-web", "bin/rails", "runner", "-"]
+        assert data.startswith("# fediverse.deploy runner: relays v1")
+        payload = json.loads(next(arg.split("=", 1)[1] for arg in command if arg.startswith("FEDIVERSE_RUNNER_INPUT=")))
+        names = ["idle", "pending", "accepted", "rejected"]
+        before = {url: names[state] for url, state in self.relays.items()}
+        actions = []
+        for url in payload["inbox_urls"]:
+            if url not in self.relays:
+                actions.append({"action": "add", "inbox_url": url})
+            elif self.relays[url] in (0, 3):
+                actions.append({"action": "enable", "inbox_url": url})
+        if not payload["dry_run"]:
+            for action in actions:
+                self.relays[action["inbox_url"]] = 1
+        after = {url: names[state] for url, state in self.relays.items()}
+        line = json.dumps({"ok": True, "changed": bool(actions), "actions": actions, "before": before, "after": after})
+        return 0, "I, [boot] INFO -- : Rails booted\n" + line + "\n", ""
+
+    @property
+    def rails_boots(self):
+        return sum(1 for command in self.commands if "runner" in command)
+
+
+def run_module(host, monkeypatch, **args):
+    monkeypatch.setattr(mastodon_relay.AnsibleModule, "run_command", lambda self, *a, **k: host.run_command(*a, **k))
+    with patch_module_args(args), pytest.raises(SystemExit):
+        mastodon_relay.main()
+
+
+@pytest.fixture
+def result(capsys):
+    def read():
+        return json.loads(capsys.readouterr().out)
+    return read
+
+
+def test_unchanged_run_reads_the_database_and_boots_rails_zero_times(monkeypatch, result):
+    host = FakeHost({RELAY_A: 2, RELAY_B: 1})
+    run_module(host, monkeypatch, relays=[RELAY_A, RELAY_B])
+    out = result()
+    assert out["changed"] is False
+    assert out["rails_boots"] == 0 and host.rails_boots == 0
+    assert out["relays"] == [{"inbox_url": RELAY_A, "state": "accepted"}, {"inbox_url": RELAY_B, "state": "pending"}]
+
+
+def test_changes_for_many_relays_cost_one_rails_boot(monkeypatch, result):
+    host = FakeHost({RELAY_A: 3})
+    run_module(host, monkeypatch, relays=[RELAY_A, RELAY_B, "https://relay-c.example/inbox"])
+    out = result()
+    assert out["changed"] is True
+    assert host.rails_boots == 1 == out["rails_boots"]
+    assert [a["action"] for a in out["actions"]] == ["enable", "add", "add"]
+    assert {r["state"] for r in out["relays"]} == {"pending"}
+
+
+def test_check_mode_reports_without_booting_rails(monkeypatch, result):
+    host = FakeHost({})
+    run_module(host, monkeypatch, relays=[RELAY_A], _ansible_check_mode=True, _ansible_diff=True)
+    out = result()
+    assert out["changed"] is True
+    assert host.rails_boots == 0 and host.relays == {}
+    assert out["diff"] == {"before": {}, "after": {RELAY_A: "pending"}}
+
+
+def test_without_a_database_container_the_runner_reads_in_dry_run(monkeypatch, result):
+    host = FakeHost({})
+    run_module(host, monkeypatch, relays=[RELAY_A], postgres_container="", _ansible_check_mode=True)
+    out = result()
+    assert out["changed"] is True and out["rails_boots"] == 1
+    assert host.relays == {}  # dry run: nothing written
+
+
+def test_actor_url_fails_before_any_command(monkeypatch, result):
+    host = FakeHost({})
+    run_module(host, monkeypatch, relays=["https://relay.example/actor"])
+    out = result()
+    assert out["failed"] is True
+    assert "/inbox" in out["msg"]
+    assert host.commands == []
+
+
+def test_runner_failure_is_reported_with_its_output(monkeypatch, result):
+    host = FakeHost({})
+    monkeypatch.setattr(host, "run_command", lambda command, data=None, binary_data=False: (
+        (0, "", "") if "psql" in command else (1, "", "ActiveRecord::ConnectionNotEstablished")))
+    run_module(host, monkeypatch, relays=[RELAY_A])
+    out = result()
+    assert out["failed"] is True
+    assert "ConnectionNotEstablished" in out["msg"]
