@@ -286,6 +286,8 @@ class MastodonClient(object):
             if wait is None or wait > self.max_wait:
                 error.wait = wait
                 return None
+            # This wait is the server's answer to the exhausted window; do not wait for it twice.
+            self.rate_limit['remaining'] = None
             return wait
         if not idempotent:
             return None

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs
 import mastodon_mock.pagination
 import uvicorn
 from mastodon_mock.app import create_app
-from mastodon_mock.config import DatabaseConfig, MastodonMockConfig, SeedConfig
+from mastodon_mock.config import DatabaseConfig, MastodonMockConfig, RateLimitConfig, SeedConfig
 from mastodon_mock.db.models import Relationship, UserList, UserListAccount
 from sqlalchemy import select
 
@@ -153,12 +153,15 @@ async def _json(send, status, payload, headers):
 
 
 def build(seed):
-    """The wrapped app for a seed dict: {"accounts": [...], "follows": [...]} in mastodon-mock's seed shape."""
+    """The wrapped app for a seed dict in mastodon-mock's seed shape, plus an optional "ratelimit" table."""
     mastodon_mock.pagination.MAX_LIMIT = 80
+    seed = dict(seed)
     config = MastodonMockConfig(
         domain=DOMAIN,
         url_scheme="http",
         database=DatabaseConfig(path=":memory:"),
+        # mastodon-mock's own per-token limiter (X-RateLimit-Reset in epoch seconds), off unless asked for.
+        ratelimit=RateLimitConfig.model_validate(seed.pop("ratelimit", {})),
         seed=SeedConfig.model_validate(seed),
     )
     config.streaming.enabled = False
@@ -173,6 +176,7 @@ def main(argv):
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
+    sock.listen(128)  # connections wait in the backlog until uvicorn accepts them
     print("PORT %d" % sock.getsockname()[1], flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", server_header=False))
     server.run(sockets=[sock])
