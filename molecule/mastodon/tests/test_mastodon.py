@@ -106,10 +106,9 @@ def test_secrets_root_only_formats_and_never_regenerated(host):
 def test_env_file_has_no_secrets(host):
     env_file = host.file("/etc/fediverse-deploy/mastodon.env")
     assert env_file.mode == 0o600
-    content = env_file.content_string
-    assert f"LOCAL_DOMAIN={DOMAIN}" in content
-    for secret in ("SECRET_KEY_BASE", "DB_PASS", "REDIS_PASSWORD", "VAPID_PRIVATE_KEY", "PORT=", "BIND=", "REDIS_NAMESPACE"):
-        assert secret not in content
+    names = {line.split("=", 1)[0] for line in env_file.content_string.splitlines() if "=" in line and line[0] != "#"}
+    assert f"LOCAL_DOMAIN={DOMAIN}" in env_file.content_string
+    assert not names & {"SECRET_KEY_BASE", "DB_PASS", "REDIS_PASSWORD", "VAPID_PRIVATE_KEY", "PORT", "BIND", "REDIS_NAMESPACE"}
 
 
 def test_unchanged_rerun_booted_rails_zero_times(host):

@@ -55,7 +55,57 @@ def access_token_v1(conn, data):
     return 0, {"ok": True, "changed": changed, "token": token, "scopes": scopes, "application_id": app_id}
 
 
-RUNNERS = {("access_token", "1"): access_token_v1}
+STATES = {0: "idle", 1: "pending", 2: "accepted", 3: "rejected"}
+
+
+def relays_v1(conn, data):
+    """plugins/module_utils/mastodon_relays_rb.py (mastodon_relay module): add/enable/remove relays.
+
+    Relay#enable! sets state pending with a new Follow activity id; the double federates with nobody, so a
+    relay stays pending (accepted needs the relay's Accept). Removing deletes the row (the Undo is not sent).
+    """
+    wanted = list(dict.fromkeys(url.strip() for url in data["inbox_urls"]))
+    present = data.get("state", "present") == "present"
+    exclusive = data.get("exclusive", False)
+    dry_run = data.get("dry_run", False)
+    domain = os.environ.get("WEB_DOMAIN") or os.environ.get("LOCAL_DOMAIN", "localhost")
+    actions = []
+    with conn, conn.cursor() as cur:
+        def snapshot():
+            cur.execute("SELECT inbox_url, state FROM relays ORDER BY id")
+            return {url: STATES.get(state, str(state)) for url, state in cur.fetchall()}
+
+        def enable(url, create):
+            follow_id = f"https://{domain}/{secrets.token_hex(16)}"
+            if create:
+                cur.execute("INSERT INTO relays (inbox_url, state, follow_activity_id) VALUES (%s, 1, %s)", (url, follow_id))
+            else:
+                cur.execute("UPDATE relays SET state = 1, follow_activity_id = %s, updated_at = now() WHERE inbox_url = %s",
+                            (follow_id, url))
+
+        before = snapshot()
+        if present:
+            for url in wanted:
+                if url not in before:
+                    actions.append({"action": "add", "inbox_url": url})
+                    if not dry_run:
+                        enable(url, True)
+                elif before[url] in ("idle", "rejected"):
+                    actions.append({"action": "enable", "inbox_url": url})
+                    if not dry_run:
+                        enable(url, False)
+            removed = [url for url in before if url not in wanted] if exclusive else []
+        else:
+            removed = [url for url in before if url in wanted]
+        for url in removed:
+            actions.append({"action": "remove", "inbox_url": url})
+            if not dry_run:
+                cur.execute("DELETE FROM relays WHERE inbox_url = %s", (url,))
+        after = before if dry_run else snapshot()
+    return 0, {"ok": True, "changed": bool(actions), "actions": actions, "before": before, "after": after}
+
+
+RUNNERS = {("access_token", "1"): access_token_v1, ("relays", "1"): relays_v1}
 
 
 def main(args):

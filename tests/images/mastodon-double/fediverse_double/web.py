@@ -153,6 +153,7 @@ def main(_args):
     mock, engine = build_mock()
     if users:
         sync_users(engine, users)
+    # workers=1: uvicorn would otherwise read WEB_CONCURRENCY (meant for Puma) and refuse to start.
     uvicorn.run(DoubleApp(mock, engine), host=os.environ.get("BIND", "127.0.0.1"),
-                port=int(os.environ.get("PORT", "3000")), log_level="warning", proxy_headers=False)
+                port=int(os.environ.get("PORT", "3000")), workers=1, log_level="warning", proxy_headers=False)
     return 0
