@@ -27,7 +27,7 @@ BIN = os.path.dirname(sys.executable)
 TOKEN = "owner-token"  # a seeded token of the test double, not a credential
 
 
-def _collection_tree():
+def collection_tree():
     """A tree where ansible_collections/fediverse/deploy resolves to this checkout."""
     link = os.path.join(TREE, "ansible_collections", "fediverse", "deploy")
     if not os.path.islink(link):
@@ -161,7 +161,7 @@ def double(double_server):
 @pytest.fixture(scope="session")
 def run_module(tmp_path_factory):
     """Run mastodon_follows once through ansible-playbook; returns (rc, task result)."""
-    tree = _collection_tree()
+    tree = collection_tree()
     workdir = str(tmp_path_factory.mktemp("playbooks"))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=tree, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
