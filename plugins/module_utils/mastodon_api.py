@@ -193,8 +193,7 @@ class MastodonClient(object):
         url = self._url(path, params)
         while url:
             data, info = self.request('GET', url)
-            for item in data or []:
-                yield item
+            yield from data or []
             url = parse_link_header(info.get('link')).get('next') if data else None
 
     def request(self, method, path, params=None, body=None, idempotent=None):

@@ -11,7 +11,7 @@ module: mastodon_follows
 short_description: Follow Mastodon accounts and keep Mastodon lists, with the instance's rate limits as the budget
 version_added: 0.1.0
 author:
-  - fediverse.deploy contributors
+  - fediverse.deploy contributors (!UNKNOWN)
 description:
   - Makes a Mastodon user follow the accounts in O(accounts) and keeps the lists in O(lists) with the
     given members, through the Mastodon REST API. It runs wherever the API is reachable, on the
@@ -35,9 +35,11 @@ extends_documentation_fragment:
   - fediverse.deploy.mastodon_api
 attributes:
   check_mode:
+    description: Can run in check mode and predict the changes without modifying anything.
     support: full
     details: Check mode only sends reads (GET) and reports what would change.
   diff_mode:
+    description: Returns details on what would change (or has changed) when run with C(--diff).
     support: full
     details: The diff shows the followed handles and the members of the managed lists, before and after.
 options:
@@ -180,20 +182,62 @@ summary:
   returned: always
   type: dict
   contains:
-    followed: {description: New follows that are active., type: int}
-    requested: {description: New follow requests waiting for the other side to accept., type: int}
-    already_followed: {description: Accounts that were already followed with matching options., type: int}
-    pending: {description: Accounts with a follow request already waiting before this run., type: int}
-    updated: {description: Follows whose options (reblogs, notify, languages) were changed., type: int}
-    unfollowed: {description: Follows and follow requests removed., type: int}
-    unresolved: {description: Handles that could not be resolved or followed., type: int}
-    lists_created: {description: Lists created., type: int}
-    lists_updated: {description: Lists whose settings were changed., type: int}
-    lists_deleted: {description: Lists deleted., type: int}
-    members_added: {description: List members added., type: int}
-    members_removed: {description: List members removed., type: int}
-    remaining: {description: Actions left for a later run., type: int}
-    requests: {description: HTTP requests made, retries included., type: int}
+    followed:
+      description: New follows that are active.
+      type: int
+      returned: always
+    requested:
+      description: New follow requests waiting for the other side to accept.
+      type: int
+      returned: always
+    already_followed:
+      description: Accounts that were already followed with matching options.
+      type: int
+      returned: always
+    pending:
+      description: Accounts with a follow request already waiting before this run.
+      type: int
+      returned: always
+    updated:
+      description: Follows whose options (reblogs, notify, languages) were changed.
+      type: int
+      returned: always
+    unfollowed:
+      description: Follows and follow requests removed.
+      type: int
+      returned: always
+    unresolved:
+      description: Handles that could not be resolved or followed.
+      type: int
+      returned: always
+    lists_created:
+      description: Lists created.
+      type: int
+      returned: always
+    lists_updated:
+      description: Lists whose settings were changed.
+      type: int
+      returned: always
+    lists_deleted:
+      description: Lists deleted.
+      type: int
+      returned: always
+    members_added:
+      description: List members added.
+      type: int
+      returned: always
+    members_removed:
+      description: List members removed.
+      type: int
+      returned: always
+    remaining:
+      description: Actions left for a later run.
+      type: int
+      returned: always
+    requests:
+      description: HTTP requests made, retries included.
+      type: int
+      returned: always
   sample: {followed: 12, requested: 3, already_followed: 985, pending: 0, updated: 0, unfollowed: 0, unresolved: 2,
            lists_created: 1, lists_updated: 0, lists_deleted: 0, members_added: 4, members_removed: 0, remaining: 0, requests: 45}
 followed:
@@ -266,7 +310,7 @@ from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_api impo
     ValidationError, ForbiddenError, mastodon_argument_spec,
 )
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_follows_plan import (
-    LIST_REPLIES_POLICIES, account_key, chunks, classify_relationship, normalize_accounts, normalize_lists,
+    LIST_REPLIES_POLICIES, account_key, chunks, normalize_accounts, normalize_lists,
     plan_follows, plan_list, problem,
 )
 
@@ -555,8 +599,8 @@ class FollowsRun(object):
         out = self.out
         stats = self.client.stats()
         lists = out['lists']
-        summary = dict((key, len(out[key])) for key in ('followed', 'requested', 'already_followed', 'pending', 'updated',
-                                                       'unfollowed', 'unresolved', 'remaining'))
+        counted = ('followed', 'requested', 'already_followed', 'pending', 'updated', 'unfollowed', 'unresolved', 'remaining')
+        summary = dict((key, len(out[key])) for key in counted)
         summary.update(lists_created=sum(1 for x in lists if x['created']),
                        lists_updated=sum(1 for x in lists if x['updated']),
                        lists_deleted=sum(1 for x in lists if x['deleted']),

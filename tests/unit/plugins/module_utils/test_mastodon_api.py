@@ -42,7 +42,7 @@ def client(answers, **params):
 
 
 def test_sends_bearer_token_and_json_body():
-    c, _, fake = client([answer(body={"ok": True})])
+    c, dummy, fake = client([answer(body={"ok": True})])
     with fake as fetch:
         assert c.post("/api/v1/lists", body={"title": "A"}) == {"ok": True}
     kwargs = fetch.call_args.kwargs
@@ -58,7 +58,7 @@ def test_pagination_follows_next_links_verbatim_on_the_configured_host():
                                                      '<https://public.example/x?since_id=1>; rel="prev"'),
         answer(body=[{"id": "3"}]),
     ]
-    c, _, fake = client(pages)
+    c, dummy, fake = client(pages)
     with fake as fetch:
         assert [a["id"] for a in c.paginate("/api/v1/accounts/9/following")] == ["1", "2", "3"]
     urls = [call.args[1] for call in fetch.call_args_list]
@@ -94,7 +94,7 @@ def test_server_errors_are_retried_for_reads_but_not_for_unsafe_writes():
 
 
 def test_retries_are_bounded():
-    c, _, fake = client([answer(-1)] * 3, retries=2)
+    c, dummy, fake = client([answer(-1)] * 3, retries=2)
     with fake, pytest.raises(api.ConnectionFailed):
         c.get("/api/v1/lists")
     assert c.requests == 3
@@ -103,7 +103,7 @@ def test_retries_are_bounded():
 @pytest.mark.parametrize("status, error", [(401, api.AuthenticationError), (403, api.ForbiddenError), (404, api.NotFoundError),
                                            (422, api.ValidationError), (418, api.MastodonAPIError)])
 def test_errors_are_typed_with_mastodons_message(status, error):
-    c, _, fake = client([answer(status, {"error": "Validation failed: Account has already been taken"})])
+    c, dummy, fake = client([answer(status, {"error": "Validation failed: Account has already been taken"})])
     with fake, pytest.raises(error) as caught:
         c.post("/api/v1/lists/1/accounts")
     assert caught.value.status == status and "already been taken" in str(caught.value)
