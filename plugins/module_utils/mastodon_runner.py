@@ -57,15 +57,17 @@ def run_runner(module, docker, container, script, data, timeout):
     return result
 
 
-def psql_rows(module, docker, container, user, database, query):
+def psql_rows(module, docker, container, user, database, query, password=None):
     """Rows of a read-only query, through psql in the Postgres container (no Rails boot).
 
-    Connects over the container's local socket, where the official image (and its test stand-in) trust
-    local connections, so no password is passed around. Returns a list of tuples of strings.
+    Connects over the container's local socket. A password, when needed, travels in the environment
+    (``docker exec -e PGPASSWORD`` copies it from the docker CLI's own environment), never on a command
+    line. Returns a list of tuples of strings.
     """
-    command = [docker, "exec", container, "psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
-               "-U", user, "-d", database, "-c", query]
-    rc, out, err = module.run_command(command)
+    command = [docker, "exec"] + (["-e", "PGPASSWORD"] if password else []) + [
+        container, "psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", database,
+        "-c", query]
+    rc, out, err = module.run_command(command, environ_update={"PGPASSWORD": password} if password else None)
     if rc != 0:
         raise RunnerError("psql in %s failed (exit %s): %s" % (container, rc, (err or out).strip()[-1000:]))
     return [tuple(line.split("\t")) for line in out.splitlines() if line]

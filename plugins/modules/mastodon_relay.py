@@ -72,6 +72,17 @@ options:
     description: Mastodon's database.
     type: str
     default: mastodon_production
+  postgres_password:
+    description:
+      - Password of O(postgres_user), when the database asks for one on its local socket (as
+        M(fediverse.deploy.postgres) sets it up). Wins over O(postgres_password_file).
+    type: str
+  postgres_password_file:
+    description:
+      - File on the Mastodon host holding that password (as M(fediverse.deploy.postgres) keeps it), read when
+        O(postgres_password) is not given and the file exists.
+    type: path
+    default: /etc/fediverse-deploy/postgres_password
   docker_command:
     description: The docker CLI on the Mastodon host.
     type: str
@@ -134,6 +145,8 @@ rails_boots:
   sample: 0
 '''
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_relays import (
@@ -151,8 +164,12 @@ def read_relays(module, params):
     """{inbox_url: state} from Postgres, or None when there is no database container to read."""
     if not params["postgres_container"]:
         return None
+    password = params["postgres_password"]
+    if not password and os.path.isfile(params["postgres_password_file"]):
+        with open(params["postgres_password_file"], encoding="utf-8") as secret:
+            password = secret.read().strip()
     rows = psql_rows(module, params["docker_command"], params["postgres_container"], params["postgres_user"],
-                     params["postgres_db"], "SELECT inbox_url, state FROM relays ORDER BY id")
+                     params["postgres_db"], "SELECT inbox_url, state FROM relays ORDER BY id", password)
     return {url: state_name(state) for url, state in rows}
 
 
@@ -205,6 +222,8 @@ def main():
             postgres_container=dict(type="str", default="mastodon-postgres"),
             postgres_user=dict(type="str", default="mastodon"),
             postgres_db=dict(type="str", default="mastodon_production"),
+            postgres_password=dict(type="str", no_log=True),
+            postgres_password_file=dict(type="path", default="/etc/fediverse-deploy/postgres_password"),
             docker_command=dict(type="str", default="docker"),
             timeout=dict(type="int", default=600),
         ),

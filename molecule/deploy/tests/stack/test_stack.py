@@ -85,3 +85,8 @@ def test_record_state_for_the_restart_check(instance, host):
     assert owner
     secrets = host.check_output("sha256sum /etc/fediverse-deploy/mastodon_secrets.env")
     host.check_output("echo %s > %s", json.dumps({"owner": owner, "secrets": secrets}).replace('"', '\\"'), MARKER)
+
+
+def test_relay_registered_through_the_runner(instance):
+    # The double federates with nobody, so the relay stays pending (accepted needs the relay's Accept).
+    assert instance.sql("SELECT inbox_url, state FROM relays") == "https://relay.example.test/inbox|1"

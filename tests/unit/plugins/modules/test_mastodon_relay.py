@@ -23,9 +23,11 @@ class FakeHost:
     def __init__(self, relays):
         self.relays = dict(relays)  # inbox_url -> state number
         self.commands = []
+        self.environments = []
 
-    def run_command(self, command, data=None, binary_data=False):
+    def run_command(self, command, data=None, binary_data=False, environ_update=None):
         self.commands.append(command)
+        self.environments.append(environ_update)
         if "psql" in command:
             rows = "".join("%s\t%s\n" % (url, state) for url, state in self.relays.items())
             return 0, rows, ""
@@ -53,6 +55,7 @@ class FakeHost:
 
 
 def run_module(host, monkeypatch, **args):
+    args.setdefault("postgres_password_file", "/nonexistent/postgres_password")
     monkeypatch.setattr(mastodon_relay.AnsibleModule, "run_command", lambda self, *a, **k: host.run_command(*a, **k))
     with patch_module_args(args), pytest.raises(SystemExit):
         mastodon_relay.main()
@@ -112,9 +115,30 @@ def test_actor_url_fails_before_any_command(monkeypatch, result):
 
 def test_runner_failure_is_reported_with_its_output(monkeypatch, result):
     host = FakeHost({})
-    monkeypatch.setattr(host, "run_command", lambda command, data=None, binary_data=False: (
+    monkeypatch.setattr(host, "run_command", lambda command, data=None, binary_data=False, environ_update=None: (
         (0, "", "") if "psql" in command else (1, "", "ActiveRecord::ConnectionNotEstablished")))
     run_module(host, monkeypatch, relays=[RELAY_A])
     out = result()
     assert out["failed"] is True
     assert "ConnectionNotEstablished" in out["msg"]
+
+
+def test_database_password_travels_in_the_environment_never_in_argv(monkeypatch, result, tmp_path):
+    secret_file = tmp_path / "postgres_password"
+    secret_file.write_text("s3cret-from-file\n")
+    host = FakeHost({RELAY_A: 2})
+    run_module(host, monkeypatch, relays=[RELAY_A], postgres_password_file=str(secret_file))
+    assert result()["changed"] is False
+    psql = host.commands[0]
+    assert psql[:4] == ["docker", "exec", "-e", "PGPASSWORD"]
+    assert not any("s3cret" in arg for arg in psql)
+    assert host.environments[0] == {"PGPASSWORD": "s3cret-from-file"}
+
+
+def test_given_password_wins_over_the_file(monkeypatch, result, tmp_path):
+    secret_file = tmp_path / "postgres_password"
+    secret_file.write_text("from-file")
+    host = FakeHost({})
+    run_module(host, monkeypatch, relays=[], postgres_password="given", postgres_password_file=str(secret_file))
+    result()
+    assert host.environments[0] == {"PGPASSWORD": "given"}
