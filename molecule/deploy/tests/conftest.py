@@ -37,8 +37,10 @@ class Instance:
             "docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' %s", container)
 
     def sql(self, query):
+        # The role sets up password authentication on the local socket too: the password file it keeps.
         return self.host.check_output(
-            "docker exec mastodon-postgres psql -X -A -t -U mastodon -d mastodon_production -c %s", f'"{query}"')
+            "PGPASSWORD=$(cat /etc/fediverse-deploy/postgres_password) docker exec -e PGPASSWORD mastodon-postgres"
+            " psql -X -A -t -U mastodon -d mastodon_production -c %s", f'"{query}"')
 
 
 @pytest.fixture
