@@ -10,12 +10,11 @@ name: vapid_keys
 short_description: Web Push (VAPID) key pair in Mastodon's format from a P-256 private key
 version_added: 0.1.0
 description:
-  - Takes a PEM-encoded EC private key on the P-256 curve (for example from
-    M(community.crypto.openssl_privatekey_pipe) with O(community.crypto.openssl_privatekey_pipe#module:type=ECC) and
-    O(community.crypto.openssl_privatekey_pipe#module:curve=secp256r1)) and returns the two values Mastodon reads from
-    E(VAPID_PRIVATE_KEY) and E(VAPID_PUBLIC_KEY).
-  - Both are URL-safe Base64 with padding, as the webpush gem writes them: the 32-byte private scalar (44 characters)
-    and the 65-byte uncompressed public point (88 characters, starting with C(B)).
+  - Takes a PEM-encoded EC private key on the P-256 curve, for example made by
+    M(community.crypto.openssl_privatekey_pipe) with type V(ECC) and curve V(secp256r1), and returns the two
+    values Mastodon reads from E(VAPID_PRIVATE_KEY) and E(VAPID_PUBLIC_KEY).
+  - Both are URL-safe Base64 with padding, as the webpush gem writes them. The private key is the 32-byte
+    scalar (44 characters), the public key the 65-byte uncompressed point (88 characters, starting with C(B)).
 options:
   _input:
     description: The private key in PEM format.
