@@ -52,7 +52,11 @@ class Double:
             self.stop()
             raise RuntimeError("test double did not start: %r (see %s)" % (line, workdir))
         self.url = "http://127.0.0.1:%d" % int(line.split()[1])
-        self.owner_id = self.api("GET", "/api/v1/accounts/verify_credentials")["id"]
+        try:
+            self.owner_id = self.api("GET", "/api/v1/accounts/verify_credentials")["id"]
+        except BaseException:
+            self.stop()  # never leave a server behind
+            raise
 
     def stop(self):
         self.process.terminate()
