@@ -177,3 +177,17 @@ def test_maintenance_timers(host, unit):
     assert host.service(f"{unit}.timer").is_running
     host.run_expect([0], f"systemctl start {unit}.service")
     assert "Removed 0" in host.check_output(f"journalctl -u {unit}.service --no-pager -o cat")
+
+
+def test_bad_input_refused_before_any_change(host):
+    domain_change, old_version = json.loads(host.file("/var/tmp/molecule-mastodon-refusals").content_string)
+    assert "mastodon_local_domain" in domain_change and "mastodon_force_local_domain_change" in domain_change
+    assert "mastodon_version" in old_version and "older than 4.4.0" in old_version
+    assert f"LOCAL_DOMAIN={DOMAIN}" in host.file("/etc/fediverse-deploy/mastodon.env").content_string
+
+
+def test_mail_setting_restarts_web_and_sidekiq_only(host):
+    lines = [line.split() for line in host.file("/var/tmp/molecule-mastodon-ids").content_string.splitlines()]
+    before, after = dict((l[0], l[1:]) for l in lines)["before-smtp"], dict((l[0], l[1:]) for l in lines)["after-smtp"]
+    web, streaming, sidekiq = (b != a for b, a in zip(before, after))
+    assert web and sidekiq and not streaming
