@@ -11,7 +11,7 @@ module: mastodon_relay
 short_description: Register ActivityPub relays on a containerised Mastodon instance
 version_added: 0.1.0
 author:
-  - fediverse.deploy contributors
+  - fediverse.deploy contributors (!UNKNOWN)
 description:
   - Keeps the instance's relays (Administration > Relays) as listed. Mastodon has no API and no C(tootctl)
     command for relays, so the module runs on the Mastodon host and drives C(bin/rails runner) in the web
@@ -28,9 +28,11 @@ description:
     the relay reaching the instance over HTTPS; right after this module it is usually C(pending).
 attributes:
   check_mode:
+    description: Can run in check mode and predict the changes without modifying anything.
     support: full
     details: Check mode only reads, and reports the relays as they would be.
   diff_mode:
+    description: Returns details on what would change (or has changed) when run with C(--diff).
     support: full
     details: The diff shows each relay's inbox URL and state, before and after.
 options:

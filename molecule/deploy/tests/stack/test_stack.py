@@ -46,7 +46,7 @@ def test_every_container_is_healthy(instance, container):
 
 
 def test_sidekiq_is_processing(host):
-    processes = host.check_output("docker top mastodon-sidekiq -eo args")
+    processes = host.check_output("docker top mastodon-sidekiq -o pid,args")
     assert "sidekiq" in processes
 
 
