@@ -44,6 +44,7 @@ def test_renewal_service_leaves_a_fresh_certificate_alone(host, client):
 
 def test_forced_renewal_gets_a_new_certificate_and_reloads_nginx(host, client):
     before = client.served_certificate()
+    started = host.check_output("docker inspect -f '{{.State.StartedAt}}' mastodon-nginx")
     result = host.run(f"/usr/local/sbin/{UNIT} --force")
     assert result.rc == 0, result.stdout + result.stderr
     renewed = client.file_certificate(CERT)
@@ -54,3 +55,4 @@ def test_forced_renewal_gets_a_new_certificate_and_reloads_nginx(host, client):
     assert client.served_certificate() == renewed
     assert "Pebble Intermediate CA" in renewed["issuer"]
     assert host.file(CERT).mode == 0o644
+    assert host.check_output("docker inspect -f '{{.State.StartedAt}}' mastodon-nginx") == started  # reloaded

@@ -36,3 +36,9 @@ def test_proxied_media_gets_mastodons_security_headers(client):
 def test_still_proxies_with_the_right_headers(client):
     seen = client.echo()
     assert (seen["headers"]["host"], seen["headers"]["x-forwarded-proto"]) == (DOMAIN, "https")
+
+
+def test_switching_modes_reloaded_nginx_without_restarting_it(host):
+    # New configuration and certificate, same container: applied with `nginx -s reload`.
+    started = host.check_output("docker inspect -f '{{.State.StartedAt}}' mastodon-nginx")
+    assert started == host.file("/etc/fediverse-test/nginx-started-at").content_string.strip()
