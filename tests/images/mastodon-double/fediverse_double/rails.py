@@ -11,7 +11,7 @@ from fediverse_double import boot, schema
 
 def _alphanumeric(length):
     alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    return "".join(secrets.choice(alphabet) for _position in range(length))
 
 
 def _vapid_pair():
@@ -29,8 +29,8 @@ def db_task(task):
     try:
         boot.check_config()
         conn = boot.connect_db()
-        schema.record_boot(conn, f"rails {task}" + (" SKIP_POST_DEPLOYMENT_MIGRATIONS"
-                                                     if "SKIP_POST_DEPLOYMENT_MIGRATIONS" in os.environ else ""))
+        skip_post = " SKIP_POST_DEPLOYMENT_MIGRATIONS" if "SKIP_POST_DEPLOYMENT_MIGRATIONS" in os.environ else ""
+        schema.record_boot(conn, f"rails {task}{skip_post}")
         if task == "db:prepare":
             if not schema.schema_loaded(conn):
                 schema.load_schema_and_seed(conn)

@@ -107,7 +107,7 @@ def require_migrated(conn):
     if not schema_loaded(conn):
         raise BootError('ActiveRecord::StatementInvalid: PG::UndefinedTable: ERROR:  relation "accounts" does not exist'
                         " (the database schema was never loaded; run bin/rails db:prepare)")
-    missing = [v for v, phase, _, _ in shipped_migrations() if phase == "pre" and v not in applied_versions(conn)]
+    missing = [m[0] for m in shipped_migrations() if m[1] == "pre" and m[0] not in applied_versions(conn)]
     if missing:
         raise BootError("ActiveRecord::PendingMigrationError: pre-deployment migrations are pending: "
                         + ", ".join(missing) + " (run bin/rails db:migrate with SKIP_POST_DEPLOYMENT_MIGRATIONS set)")
@@ -117,7 +117,7 @@ def load_schema_and_seed(conn):
     """db:prepare on an empty database: schema load (every shipped migration counts as applied), then seeds."""
     with conn, conn.cursor() as cur:
         cur.execute(SCHEMA)
-        for version, _, _, sql in shipped_migrations():
+        for version, _phase, _release, sql in shipped_migrations():
             if sql is not None and sql is not FAIL:
                 cur.execute(sql)
             cur.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
@@ -139,7 +139,7 @@ def migrate(conn, say=print):
     """
     skip_post = "SKIP_POST_DEPLOYMENT_MIGRATIONS" in os.environ
     applied = applied_versions(conn)
-    for version, phase, _, sql in sorted(shipped_migrations()):
+    for version, phase, _release, sql in sorted(shipped_migrations()):
         if version in applied or (phase == "post" and skip_post):
             continue
         say(f"== {version} FediverseDouble{phase.capitalize()}Deployment{version}: migrating ======")

@@ -41,13 +41,13 @@ def user_count():
 
 
 def account_json(account_id, username):
-    _, web, _ = domains()
+    web = domains()[1]
     return {"id": str(account_id), "username": username, "acct": username, "display_name": username,
             "url": f"https://{web}/@{username}", "uri": f"https://{web}/users/{username}"}
 
 
 def instance_v2():
-    local, web, _ = domains()
+    local, web = domains()[:2]
     mode = registrations_mode()
     owner = _query("SELECT a.id, a.username, u.email FROM users u JOIN accounts a ON a.id = u.account_id"
                    " JOIN user_roles r ON r.id = u.role_id WHERE r.name = 'Owner' ORDER BY u.id LIMIT 1")
@@ -83,11 +83,11 @@ def instance_v2():
 
 def webfinger(resource):
     """JRD for acct:user@LOCAL_DOMAIN (or WEB_DOMAIN), or None when no such local account."""
-    local, web, _ = domains()
+    local, web = domains()[:2]
     if not resource:
         return 400, {"error": "Missing resource parameter"}
     name = resource[len("acct:"):] if resource.startswith("acct:") else resource
-    username, _, domain = name.partition("@")
+    username, _at, domain = name.partition("@")
     if domain and domain.lower() not in {local.lower(), web.lower()}:
         return 404, None
     rows = _query("SELECT username FROM accounts WHERE lower(username) = lower(%s) AND domain IS NULL"
@@ -106,7 +106,7 @@ def webfinger(resource):
 
 
 def nodeinfo_links():
-    _, web, _ = domains()
+    web = domains()[1]
     return {"links": [{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0",
                        "href": f"https://{web}/nodeinfo/2.0"}]}
 

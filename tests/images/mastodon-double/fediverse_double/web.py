@@ -41,7 +41,7 @@ def build_mock():
     with engine.begin() as conn:
         conn.execute(text("CREATE SCHEMA IF NOT EXISTS mastodon_mock"))
     mock_app.init_engine = lambda _config: engine
-    _, web, _ = site.domains()
+    web = site.domains()[1]
     config = MastodonMockConfig(
         domain=web, url_scheme="https", mocked_version=boot.RELEASE, title="Mastodon",
         seed=SeedConfig(),  # no built-in test token: every token comes from oauth_access_tokens
