@@ -72,9 +72,10 @@ def test_database_and_redis_only_reachable_on_their_private_network(host, contai
         "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' %s", container)
     probe = f"timeout 5 bash -c '</dev/tcp/{address}/{port}'"
     image = "fediverse-test/redis:7"
-    # From a container on another Docker network, and from the spare server itself: nothing.
+    # From a container on another Docker network: nothing. (Root on the spare server itself can reach a
+    # container's address on any bridge network, internal ones included: a Docker property, see
+    # docs/roles/postgres.md; from outside the spare server, see test_from_outside_only_http_and_https_answer.)
     assert host.run(f"docker run --rm --network bridge {image} {probe}").rc != 0
-    assert host.run(probe).rc != 0
     # From a container on the stack's private network: it answers.
     assert host.run(f"docker run --rm --network mastodon_internal {image} {probe}").rc == 0
 
@@ -84,7 +85,7 @@ def test_record_state_for_the_restart_check(instance, host):
     owner = instance.sql("SELECT id, created_at FROM accounts WHERE username = 'owner' AND domain IS NULL")
     assert owner
     secrets = host.check_output("sha256sum /etc/fediverse-deploy/mastodon_secrets.env")
-    host.check_output("echo %s > %s", json.dumps({"owner": owner, "secrets": secrets}).replace('"', '\\"'), MARKER)
+    host.check_output("printf '%%s' %s > %s", json.dumps({"owner": owner, "secrets": secrets}), MARKER)
 
 
 def test_relay_registered_through_the_runner(instance):
