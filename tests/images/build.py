@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -15,7 +14,7 @@ servers load into their own engines (Molecule mounts that directory read-only at
 Each directory here with an ``image.yml`` declares its images (name, parent or Debian suite, build
 args, whether spare servers need an archive); the directory is the Docker build context.
 
-Usage: build.py [--save] [--list] [NAME ...]     (default: every image)
+Usage: python tests/images/build.py [--save] [--list] [NAME ...]     (default: every image)
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ class Instance:
         """(status, body) of an HTTPS request to the instance through nginx (self-signed: -k)."""
         out = self.host.check_output(
             f"curl -sk -o /tmp/e2e-body -w '%{{http_code}}' 'https://{DOMAIN}{path}' && echo && cat /tmp/e2e-body")
-        status, _, body = out.partition("\n")
+        status, _newline, body = out.partition("\n")
         return int(status), body
 
     def json(self, path):

@@ -26,7 +26,7 @@ class Client:
         lines = [line.strip() for line in raw.splitlines() if line.strip()]
         headers = {"status": lines[0]}
         for line in lines[1:]:
-            name, _, value = line.partition(":")
+            name, _colon, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
         return headers
 

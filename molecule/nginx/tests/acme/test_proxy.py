@@ -127,7 +127,7 @@ def test_websocket_upgrade_reaches_streaming(host):
     result = host.check_output(f"python3 -c {shlex.quote(WEBSOCKET_CLIENT)} {DOMAIN}")
     answer = json.loads(result)
     status, *header_lines = answer["head"].split("\r\n")
-    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in header_lines)}
+    headers = {k.strip().lower(): v.strip() for k, _colon, v in (line.partition(":") for line in header_lines)}
     assert status.startswith("HTTP/1.1 101")
     assert headers["upgrade"].lower() == "websocket"
     assert headers["sec-websocket-accept"] == answer["accept"]
