@@ -1,0 +1,53 @@
+"""fediverse.deploy.preflight run for real on this machine: every problem in one failure, nothing changed."""
+
+import os
+import subprocess
+import textwrap
+
+from conftest import BIN, collection_tree
+
+
+def run_preflight(tmp_path, variables):
+    playbook = tmp_path / "preflight.yml"
+    playbook.write_text(textwrap.dedent(f"""
+        - hosts: localhost
+          connection: local
+          gather_facts: true
+          vars: {variables}
+          roles:
+            - fediverse.deploy.preflight
+        """))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collection_tree(), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    # The controller's own interpreter: the venv's python has what modules need.
+    return subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-e",
+                           "ansible_python_interpreter=" + os.path.join(BIN, "python"), str(playbook)],
+                          capture_output=True, text=True, env=env, check=False)
+
+
+def test_every_problem_is_listed_in_one_failure(tmp_path):
+    result = run_preflight(tmp_path, {
+        "preflight_min_memory_mb": 10 ** 9,
+        "preflight_min_disk_free_gb": 10 ** 9,
+        "preflight_supported_architectures": ["s390x"],
+        "preflight_dns_names": ["nothing.invalid"],
+    })
+    assert result.returncode != 0
+    assert "changed=0" in result.stdout and "failed=1" in result.stdout  # one failure, after collecting all
+    for problem in ("This host is not ready for the Mastodon stack",
+                    "MB of memory; the stack needs at least 1000000000 MB (preflight_min_memory_mb)",
+                    "GB free under /var/lib; the stack needs at least 1000000000 GB",
+                    "unsupported architecture",
+                    "nothing.invalid does not resolve"):
+        assert problem in result.stdout, (problem, result.stdout[-3000:])
+
+
+def test_a_fitting_host_passes(tmp_path):
+    result = run_preflight(tmp_path, {
+        "preflight_min_memory_mb": 1,
+        "preflight_min_disk_free_gb": 0,
+        "preflight_supported_distributions": {"Debian": ["11", "12", "13"], "Ubuntu": ["22.04", "24.04"]},
+        "preflight_ports": [1],  # nothing listens on tcpmux
+    })
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "changed=0" in result.stdout
