@@ -54,7 +54,7 @@ units-fast: venv  ## the unit tests with pytest straight from the checkout
 	$(BIN)/python -m pytest -q tests/unit/plugins/modules tests/unit/plugins/module_utils
 	$(BIN)/python -m pytest -q tests/unit/plugins/filter tests/unit/roles
 
-functional: venv  ## modules against real API servers (mastodon-mock) on loopback
+functional: venv host  ## modules against real API servers (mastodon-mock) on loopback
 	$(BIN)/python -m pytest -q tests/functional
 
 molecule: venv images  ## the Molecule scenarios in SCENARIOS (default: all)
