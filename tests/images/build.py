@@ -111,6 +111,7 @@ class Builder:
         self.client = docker.from_env(version="auto", timeout=600)
         self.mirror, self.security_mirror = apt_mirrors()
         self.by_name = {image.name: image for image in IMAGES}
+        self.ensured = set()  # names already checked in this run
 
     def parent_of(self, image: Image) -> Image:
         if image.parent not in self.by_name:
@@ -136,6 +137,9 @@ class Builder:
 
     def ensure(self, image: Image) -> bool:
         """Build ``image`` (and its parent) unless an image with the same inputs exists; True if built."""
+        if image.name in self.ensured:
+            return False
+        self.ensured.add(image.name)
         if image.parent:
             self.ensure(self.parent_of(image))
         wanted = self.inputs_hash(image)

@@ -109,6 +109,11 @@ class DoubleApp:
             if message["type"] == "http.response.start":
                 message["headers"] = [(k, iso_reset(v.decode()).encode() if k.lower() == b"x-ratelimit-reset" else v)
                                       for k, v in message["headers"]]
+                # Mastodon's controllers default to `Cache-Control: private, no-store`
+                # (ApplicationController#set_cache_control_defaults); mastodon-mock sends none, and the proxy's
+                # cache, configured as upstream's nginx.conf, would then serve one user's API answers to the next.
+                if not any(k.lower() == b"cache-control" for k, _value in message["headers"]):
+                    message["headers"].append((b"cache-control", b"private, no-store"))
             await send(message)
 
         return await self.mock(scope, receive, send_fixed)
