@@ -379,19 +379,24 @@ class FollowsRun(object):
             self.plan.unfollow = []
         self.read_lists()
 
+    def get_or_halt(self, path, params):
+        """GET while planning: a rate limit or an outage halts the run, which then reports what remains."""
+        try:
+            return self.client.get(path, params)
+        except RateLimitedError as exc:
+            raise Halt(self.limit_message(exc))
+        except (ConnectionFailed, ServerError) as exc:
+            raise Halt(str(exc))
+
     def resolve(self, handle):
         """Account entity for a handle, or a problem dict."""
         username, domain = handle.split('@')
         # Local accounts are looked up by bare username, which every Mastodon version accepts.
         acct = username if domain == self.local_domain else handle
         try:
-            account = self.client.get('/api/v1/accounts/lookup', dict(acct=acct))
+            account = self.get_or_halt('/api/v1/accounts/lookup', dict(acct=acct))
         except NotFoundError:
             account = None
-        except RateLimitedError as exc:
-            raise Halt(self.limit_message(exc))
-        except (ConnectionFailed, ServerError) as exc:
-            raise Halt(str(exc))
         except MastodonAPIError as exc:
             return problem(handle, 'error', str(exc))
         if account is None and self.state == 'present':
@@ -406,11 +411,7 @@ class FollowsRun(object):
     def search(self, handle):
         """Ask the instance to resolve a remote account it does not know yet (WebFinger)."""
         try:
-            found = self.client.get('/api/v2/search', dict(q='@' + handle, type='accounts', resolve=True, limit=5))
-        except RateLimitedError as exc:
-            raise Halt(self.limit_message(exc))
-        except (ConnectionFailed, ServerError) as exc:
-            raise Halt(str(exc))
+            found = self.get_or_halt('/api/v2/search', dict(q='@' + handle, type='accounts', resolve=True, limit=5))
         except MastodonAPIError as exc:
             return problem(handle, 'error', str(exc))
         accounts = (found or {}).get('accounts') or []
@@ -430,10 +431,8 @@ class FollowsRun(object):
         relationships = {}
         for batch in chunks(sorted(set(ids)), PAGE_LIMIT):
             try:
-                for relationship in self.client.get('/api/v1/accounts/relationships', {'id[]': batch}) or []:
+                for relationship in self.get_or_halt('/api/v1/accounts/relationships', {'id[]': batch}) or []:
                     relationships[relationship['id']] = relationship
-            except RateLimitedError as exc:
-                raise Halt(self.limit_message(exc))
             except MastodonAPIError as exc:
                 raise Halt(str(exc))
         return relationships
