@@ -5,6 +5,7 @@ upgrade to the double's v4.7.1, refused upgrade to v4.7.2-broken-double).
 """
 
 import json
+from datetime import datetime
 import shlex
 
 import pytest
@@ -129,6 +130,29 @@ def test_upgrade_ran_both_migration_phases_in_order(host):
     assert "fediverse-test/mastodon-double:v4.7.1-double" in host.check_output("docker inspect -f '{{.Config.Image}}' mastodon-web")
 
 
+def test_upgrade_took_a_backup_before_migrating(host):
+    backups = sorted(host.check_output("ls -1 /var/backups/fediverse-deploy").split())
+    manifests = [json.loads(host.file(f"/var/backups/fediverse-deploy/{name}/manifest.json").content_string)
+                 for name in backups if not name.startswith(".")]
+    before_upgrade = [m for m in manifests if m.get("reason") == "pre-upgrade" and m.get("mastodon_version") == "v4.7.0"]
+    assert len(before_upgrade) == 1, manifests
+    # The backup holds the database as 4.7.0 left it: without the pre-deployment migration of 4.7.1.
+    assert before_upgrade[0]["schema_version"] < "20260901000001"
+    # ... and was taken before the first migration of 4.7.1 began.
+    migration_began = float(psql(host, "SELECT extract(epoch FROM min(at)) FROM fediverse_double_rails_boots "
+                                       "WHERE release = '4.7.1' AND command LIKE 'rails db:migrate%'"))
+    assert datetime.fromisoformat(before_upgrade[0]["created"]).timestamp() < migration_began
+    # Every file of the backup is there, with the checksum SHA256SUMS lists.
+    name = [n for n, m in zip([b for b in backups if not b.startswith(".")], manifests) if m is before_upgrade[0]][0]
+    assert host.run(f"cd /var/backups/fediverse-deploy/{name} && sha256sum --check --quiet SHA256SUMS").rc == 0
+
+
+def test_upgrades_lost_no_data(host):
+    lines = dict(line.split() for line in host.file("/var/tmp/molecule-mastodon-data").content_string.splitlines())
+    assert lines["before-upgrade"] == lines["after-upgrade"] == lines["after-broken-upgrade"]
+    assert psql(host, "SELECT count(*) FROM accounts WHERE username LIKE 'colleague%'") == "3"
+
+
 def test_failing_migration_stopped_before_containers_were_replaced(host):
     message, web_id = host.file("/var/tmp/molecule-mastodon-broken-upgrade").content_string.strip().rsplit("\n", 1)
     assert "pre-deployment migrations" in message and "this and all later migrations canceled" in message
@@ -180,9 +204,12 @@ def test_maintenance_timers(host, unit):
 
 
 def test_bad_input_refused_before_any_change(host):
-    domain_change, old_version = json.loads(host.file("/var/tmp/molecule-mastodon-refusals").content_string)
+    domain_change, old_version, series_skip, downgrade = json.loads(
+        host.file("/var/tmp/molecule-mastodon-refusals").content_string)
     assert "mastodon_local_domain" in domain_change and "mastodon_force_local_domain_change" in domain_change
     assert "mastodon_version" in old_version and "older than 4.4.0" in old_version
+    assert "runs v4.7.0 and is asked to run v4.9.0" in series_skip and "deploy the newest v4.8.x first" in series_skip
+    assert "cannot go back" in downgrade and "mastodon_force_version_change" in downgrade
     assert f"LOCAL_DOMAIN={DOMAIN}" in host.file("/etc/fediverse-deploy/mastodon.env").content_string
 
 
