@@ -1,0 +1,258 @@
+"""Benchmark of the deploy playbook on fresh spare servers (docs/performance.md): first converge by phase,
+an unchanged re-run, a re-run after one variable change, the same playbook with every task skipped, and a
+baseline doing the first deploy by hand (bench/deploy_baseline.sh). Counts Rails boots (the test double's
+own table) and Docker API calls (the spare server's engine, in debug mode) for each case.
+
+    .venv/bin/python bench/deploy.py [--runs 3] [--keep] [--json FILE]
+
+A benchmark, not a test: it prints figures and exits 0 unless the work itself failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+import docker
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SPARE_IMAGE = "fediverse-test/spare-server:bookworm"
+DOMAIN = "social.example.test"
+RECAP_RE = re.compile(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+COUNT_BOOTS = (
+    "pw=$(cat /etc/fediverse-deploy/postgres_password 2>/dev/null || sed -n 's/^DB_PASS=//p' /root/mastodon.env);"
+    " docker exec -e PGPASSWORD=\"$pw\" mastodon-postgres psql -h 127.0.0.1 -U mastodon -d mastodon_production"
+    " -tAc 'SELECT count(*) FROM fediverse_double_rails_boots' 2>/dev/null || echo 0")
+
+
+def deploy_vars() -> dict:
+    """The end-to-end scenario's inventory (test images, the double, self-signed TLS, relays, follows),
+    plus debug logging in the spare server's engine so that its API calls can be counted."""
+    scenario = yaml.safe_load((ROOT / "molecule/deploy/molecule.yml").read_text())
+    variables = dict(scenario["provisioner"]["inventory"]["group_vars"]["mastodon"])
+    variables["docker_daemon_extra_options"] = {"debug": True}
+    return variables
+
+
+class SpareServer:
+    """A fresh spare-server container, as Molecule starts them (.config/molecule/config.yml)."""
+
+    def __init__(self, client: docker.DockerClient, name: str):
+        self.name = name
+        for stale in client.containers.list(all=True, filters={"name": f"^{name}$"}):
+            stale.remove(force=True, v=True)
+        self.container = client.containers.run(
+            SPARE_IMAGE, "/lib/systemd/systemd", name=name, detach=True, stop_signal="SIGRTMIN+3",
+            cap_add=["SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE"],
+            security_opt=["seccomp=unconfined", "apparmor=unconfined"], cgroupns="host",
+            tmpfs={"/run": "", "/run/lock": "", "/tmp": ""}, extra_hosts={DOMAIN: "127.0.0.1"},
+            volumes={"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
+                     str(ROOT / ".cache/images"): {"bind": "/images", "mode": "ro"}},
+            # The inner engine's storage: an anonymous volume, removed with the container.
+            mounts=[docker.types.Mount("/var/lib/docker", None, type="volume")])
+        for _ in range(120):
+            state = self.sh("systemctl is-system-running 2>/dev/null || true").strip()
+            if state in ("running", "degraded"):
+                return
+            time.sleep(0.5)
+        raise RuntimeError(f"systemd in {name} did not come up (state: {state})")
+
+    def sh(self, script: str) -> str:
+        code, output = self.container.exec_run(["bash", "-c", script])
+        return output.decode(errors="replace")
+
+    def now(self) -> float:
+        return float(self.sh("date +%s.%N"))
+
+    def put(self, path: str, data: bytes) -> None:
+        archive = io.BytesIO()
+        with tarfile.open(fileobj=archive, mode="w") as tar:
+            info = tarfile.TarInfo(Path(path).name)
+            info.size, info.mode = len(data), 0o600
+            tar.addfile(info, io.BytesIO(data))
+        self.container.put_archive(str(Path(path).parent), archive.getvalue())
+
+    def rails_boots(self) -> int:
+        output = self.sh(COUNT_BOOTS).strip().splitlines()
+        return int(output[-1]) if output and output[-1].isdigit() else 0
+
+    def docker_api_calls(self, since: float) -> int:
+        """API requests the engine logged (debug level) since `since` (epoch seconds)."""
+        output = self.sh(f"journalctl -u docker.service -o cat --since @{since:.3f} | grep -c 'msg=\"Calling ' || true")
+        return int(output.strip() or 0)
+
+    def remove(self) -> None:
+        self.container.remove(force=True, v=True)
+
+
+def phase_of(record: dict) -> str:
+    """The phase of the issue's table a task belongs to."""
+    role, task = record["role"], record["task"].lower()
+    if role == "docker":
+        return "engine install"
+    if "load the scenario's test images" in task:
+        return "image load"
+    if role in ("postgres", "redis"):
+        return "postgres/redis up"
+    if role == "mastodon":
+        if any(word in task for word in ("database", "migrat", "db:prepare", "schema")):
+            return "database prepare"
+        if any(word in task for word in ("owner", "token", "registrations")):
+            return "owner account and token"
+        return "app containers healthy"
+    if role == "nginx":
+        return "tls (nginx)"
+    if "relay" in task or "follow" in task:
+        return "relays and follows"
+    return "host checks, firewall, backups, facts"
+
+
+def run_playbook(server: SpareServer, inventory: Path, playbook: str, *extra: str) -> dict:
+    """One ansible-playbook run; its time, changed count, phases, Rails boots and Docker API calls."""
+    with tempfile.NamedTemporaryFile("r", suffix=".jsonl") as phases:
+        env = dict(os.environ, ANSIBLE_CALLBACK_PLUGINS=str(ROOT / "bench/callback_plugins"),
+                   ANSIBLE_CALLBACKS_ENABLED="bench_phases", BENCH_PHASES_FILE=phases.name,
+                   ANSIBLE_PIPELINING="True", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+                   PATH=f"{ROOT / '.venv/bin'}:{os.environ['PATH']}")
+        boots, since = server.rails_boots(), server.now()
+        started = time.monotonic()
+        result = subprocess.run([str(ROOT / "scripts/with-collection-tree"), "ansible-playbook", "-i", str(inventory),
+                                 playbook, *extra], cwd=ROOT, env=env, capture_output=True, text=True)
+        seconds = time.monotonic() - started
+        recap = RECAP_RE.findall(result.stdout)
+        if result.returncode != 0 or not recap:
+            sys.stderr.write(result.stdout[-4000:] + result.stderr[-2000:])
+            raise RuntimeError(f"{playbook} {' '.join(extra)} failed (exit {result.returncode})")
+        records = [json.loads(line) for line in phases.read().splitlines() if line.strip()]
+    by_phase: dict[str, float] = {}
+    for record in records:
+        by_phase[phase_of(record)] = by_phase.get(phase_of(record), 0.0) + record["seconds"]
+    return {"seconds": seconds, "changed": sum(int(r[0]) for r in recap), "phases": by_phase,
+            "rails_boots": server.rails_boots() - boots, "docker_api_calls": server.docker_api_calls(since)}
+
+
+def bench_collection(client, index: int, keep: bool) -> dict:
+    server = SpareServer(client, f"bench-spare-{index}")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            inventory = Path(tmp) / "hosts.yml"
+            inventory.write_text(yaml.safe_dump({"all": {"children": {"mastodon": {
+                "hosts": {server.name: {"ansible_connection": "community.docker.docker",
+                                        "ansible_python_interpreter": "/usr/bin/python3"}},
+                "vars": deploy_vars()}}}}))
+            prepare = run_playbook(server, inventory, "molecule/shared/prepare.yml")
+            deploy = run_playbook(server, inventory, "playbooks/deploy_mastodon.yml")
+            # The first converge is the engine and the images (a registry pull on a real host), then the deploy.
+            first = {key: prepare[key] + deploy[key] for key in ("seconds", "changed", "rails_boots", "docker_api_calls")}
+            first["phases"] = {name: prepare["phases"].get(name, 0.0) + deploy["phases"].get(name, 0.0)
+                               for name in {**prepare["phases"], **deploy["phases"]}}
+            return {
+                "first converge": first,
+                "unchanged re-run": run_playbook(server, inventory, "playbooks/deploy_mastodon.yml"),
+                "re-run, one variable changed": run_playbook(
+                    server, inventory, "playbooks/deploy_mastodon.yml",
+                    "-e", json.dumps({"mastodon_extra_env": {"DEFAULT_LOCALE": "de"}})),
+                "every task skipped (--tags none)": run_playbook(
+                    server, inventory, "playbooks/deploy_mastodon.yml", "--tags", "bench-selects-nothing"),
+            }
+    finally:
+        if not keep:
+            server.remove()
+
+
+def bench_baseline(client, index: int, keep: bool) -> dict:
+    server = SpareServer(client, f"bench-spare-baseline-{index}")
+    try:
+        server.put("/root/access_token.rb", (ROOT / "roles/mastodon/files/runner/access_token.rb").read_bytes())
+        server.put("/root/baseline.sh", (ROOT / "bench/deploy_baseline.sh").read_bytes())
+        since = server.now()
+        started = time.monotonic()
+        code, output = server.container.exec_run(["bash", "/root/baseline.sh"])
+        seconds = time.monotonic() - started
+        text = output.decode(errors="replace")
+        if code != 0:
+            raise RuntimeError(f"baseline failed (exit {code}):\n{text[-3000:]}")
+        phases = {}
+        for line in text.splitlines():
+            name, _, value = line.rpartition(" ")
+            if name:
+                phases[name] = float(value)
+        return {"baseline (plain script)": {"seconds": seconds, "changed": None, "phases": phases,
+                                            "rails_boots": server.rails_boots(),
+                                            "docker_api_calls": server.docker_api_calls(since)}}
+    finally:
+        if not keep:
+            server.remove()
+
+
+def summary(values: list[float]) -> tuple[float, float, float]:
+    return statistics.median(values), min(values), max(values)
+
+
+def print_tables(runs: list[dict]) -> None:
+    cases = list(runs[0])
+    baseline = summary([r["baseline (plain script)"]["seconds"] for r in runs])[0]
+    skipped = summary([r["every task skipped (--tags none)"]["seconds"] for r in runs])[0]
+    print(f"\nDeploy playbook, {len(runs)} run(s) on fresh spare servers (seconds)\n")
+    header = f"{'case':<34} {'median':>7} {'min':>7} {'max':>7} {'changed':>8} {'Rails boots':>11} {'Docker API':>10} {'ratio':>16}"
+    print(header)
+    print("-" * len(header))
+    for case in cases:
+        med, low, high = summary([r[case]["seconds"] for r in runs])
+        changed = {r[case]["changed"] for r in runs}
+        boots = summary([r[case]["rails_boots"] for r in runs])[0]
+        calls = summary([r[case]["docker_api_calls"] for r in runs])[0]
+        ratio = ""
+        if case == "first converge":
+            ratio = f"{med / baseline:.2f} x baseline"
+        elif case == "unchanged re-run":
+            ratio = f"{med / skipped:.2f} x skipped"
+        changed_text = "-" if None in changed else "/".join(str(c) for c in sorted(changed))
+        print(f"{case:<34} {med:7.1f} {low:7.1f} {high:7.1f} {changed_text:>8} {boots:11.0f} {calls:10.0f} {ratio:>16}")
+    print(f"\nFirst converge by phase (median seconds): collection vs baseline\n")
+    phases: list[str] = []
+    for case in ("first converge", "baseline (plain script)"):
+        for name in runs[0][case]["phases"]:
+            if name not in phases:
+                phases.append(name)
+    print(f"{'phase':<40} {'collection':>10} {'baseline':>9}")
+    print("-" * 61)
+    for name in phases:
+        ours = summary([r["first converge"]["phases"].get(name, 0.0) for r in runs])[0]
+        theirs = summary([r["baseline (plain script)"]["phases"].get(name, 0.0) for r in runs])[0]
+        print(f"{name:<40} {ours:10.1f} {theirs:9.1f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each case (default 3)")
+    parser.add_argument("--keep", action="store_true", help="leave the spare servers for inspection")
+    parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    args = parser.parse_args()
+    client = docker.from_env()
+    runs = []
+    for index in range(1, args.runs + 1):
+        print(f"run {index}/{args.runs}: collection ...", flush=True)
+        figures = bench_collection(client, index, args.keep)
+        print(f"run {index}/{args.runs}: baseline ...", flush=True)
+        figures.update(bench_baseline(client, index, args.keep))
+        runs.append(figures)
+    print_tables(runs)
+    if args.json:
+        args.json.write_text(json.dumps(runs, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
