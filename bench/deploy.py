@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SPARE_IMAGE = "fediverse-test/spare-server:bookworm"
 DOMAIN = "social.example.test"
 RECAP_RE = re.compile(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+PHASE_LINE_RE = re.compile(r"^([a-z][a-z /()]+) (\d+\.\d{3})$", re.M)  # deploy_baseline.sh's "<phase> <seconds>"
 COUNT_BOOTS = (
     "pw=$(cat /etc/fediverse-deploy/postgres_password 2>/dev/null || sed -n 's/^DB_PASS=//p' /root/mastodon.env);"
     " docker exec -e PGPASSWORD=\"$pw\" mastodon-postgres psql -h 127.0.0.1 -U mastodon -d mastodon_production"
@@ -183,11 +184,7 @@ def bench_baseline(client, index: int, keep: bool) -> dict:
         text = output.decode(errors="replace")
         if code != 0:
             raise RuntimeError(f"baseline failed (exit {code}):\n{text[-3000:]}")
-        phases = {}
-        for line in text.splitlines():
-            name, _, value = line.rpartition(" ")
-            if name:
-                phases[name] = float(value)
+        phases = {match[1]: float(match[2]) for match in PHASE_LINE_RE.finditer(text)}
         return {"baseline (plain script)": {"seconds": seconds, "changed": None, "phases": phases,
                                             "rails_boots": server.rails_boots(),
                                             "docker_api_calls": server.docker_api_calls(since)}}

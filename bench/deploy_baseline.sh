@@ -49,7 +49,7 @@ docker run -d --name mastodon-redis --network mastodon_internal --restart unless
     fediverse-test/redis:7 redis-server --requirepass "$redis_pass" --appendonly yes >/dev/null
 wait_healthy mastodon-postgres
 wait_healthy mastodon-redis
-phase "postgres and redis up"
+phase "postgres/redis up"
 
 # Secrets: random strings, and the VAPID pair from Mastodon's own task (a one-off container).
 vapid=$(docker run --rm "$MASTODON" bin/rails mastodon:webpush:generate_vapid_key)
