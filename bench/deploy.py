@@ -99,7 +99,7 @@ class SpareServer:
 
 def phase_of(record: dict) -> str:
     """The phase of the issue's table a task belongs to."""
-    role, task = record["role"], record["task"].lower()
+    role, task = record["role"].rsplit(".", 1)[-1], record["task"].lower()
     if role == "docker":
         return "engine install"
     if "load the scenario's test images" in task:
@@ -139,7 +139,9 @@ def run_playbook(server: SpareServer, inventory: Path, playbook: str, *extra: st
     by_phase: dict[str, float] = {}
     for record in records:
         by_phase[phase_of(record)] = by_phase.get(phase_of(record), 0.0) + record["seconds"]
+    slowest = sorted(records, key=lambda r: r["seconds"], reverse=True)[:10]
     return {"seconds": seconds, "changed": sum(int(r[0]) for r in recap), "phases": by_phase,
+            "slowest": [(f"{r['role']}: {r['task']}", round(r["seconds"], 2)) for r in slowest],
             "rails_boots": server.rails_boots() - boots, "docker_api_calls": server.docker_api_calls(since)}
 
 
@@ -156,6 +158,7 @@ def bench_collection(client, index: int, keep: bool) -> dict:
             deploy = run_playbook(server, inventory, "playbooks/deploy_mastodon.yml")
             # The first converge is the engine and the images (a registry pull on a real host), then the deploy.
             first = {key: prepare[key] + deploy[key] for key in ("seconds", "changed", "rails_boots", "docker_api_calls")}
+            first["slowest"] = sorted(prepare["slowest"] + deploy["slowest"], key=lambda t: t[1], reverse=True)[:10]
             first["phases"] = {name: prepare["phases"].get(name, 0.0) + deploy["phases"].get(name, 0.0)
                                for name in {**prepare["phases"], **deploy["phases"]}}
             return {
@@ -185,7 +188,7 @@ def bench_baseline(client, index: int, keep: bool) -> dict:
         if code != 0:
             raise RuntimeError(f"baseline failed (exit {code}):\n{text[-3000:]}")
         phases = {match[1]: float(match[2]) for match in PHASE_LINE_RE.finditer(text)}
-        return {"baseline (plain script)": {"seconds": seconds, "changed": None, "phases": phases,
+        return {"baseline (plain script)": {"seconds": seconds, "changed": None, "phases": phases, "slowest": [],
                                             "rails_boots": server.rails_boots(),
                                             "docker_api_calls": server.docker_api_calls(since)}}
     finally:
@@ -229,6 +232,10 @@ def print_tables(runs: list[dict]) -> None:
         ours = summary([r["first converge"]["phases"].get(name, 0.0) for r in runs])[0]
         theirs = summary([r["baseline (plain script)"]["phases"].get(name, 0.0) for r in runs])[0]
         print(f"{name:<40} {ours:10.1f} {theirs:9.1f}")
+    for case in ("unchanged re-run", "first converge"):
+        print(f"\nSlowest tasks of the {case} (run 1, seconds)\n")
+        for name, seconds in runs[0][case]["slowest"]:
+            print(f"{seconds:7.2f}  {name}")
 
 
 def main() -> int:
