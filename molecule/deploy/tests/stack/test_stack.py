@@ -91,3 +91,12 @@ def test_record_state_for_the_restart_check(instance, host):
 def test_relay_registered_through_the_runner(instance):
     # The double federates with nobody, so the relay stays pending (accepted needs the relay's Accept).
     assert instance.sql("SELECT inbox_url, state FROM relays") == "https://relay.example.test/inbox|1"
+
+
+def test_unchanged_rerun_of_the_playbook_booted_rails_zero_times(host):
+    # converge.yml appends the double's boot count after every run; the last two are the converge and the
+    # idempotence step's unchanged re-run, which must not have booted Rails (no runner, no rake, no restart).
+    counts = [int(line) for line in host.file("/var/tmp/e2e-rails-boots").content_string.split()]
+    assert len(counts) >= 2, counts
+    assert counts[-2] > 0, counts
+    assert counts[-1] == counts[-2], counts
