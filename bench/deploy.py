@@ -62,7 +62,7 @@ class SpareServer:
                      str(ROOT / ".cache/images"): {"bind": "/images", "mode": "ro"}},
             # The inner engine's storage: an anonymous volume, removed with the container.
             mounts=[docker.types.Mount("/var/lib/docker", None, type="volume")])
-        for _ in range(120):
+        for _attempt in range(120):
             state = self.sh("systemctl is-system-running 2>/dev/null || true").strip()
             if state in ("running", "degraded"):
                 return
@@ -129,7 +129,8 @@ def run_playbook(server: SpareServer, inventory: Path, playbook: str, *extra: st
         boots, since = server.rails_boots(), server.now()
         started = time.monotonic()
         result = subprocess.run([str(ROOT / "scripts/with-collection-tree"), "ansible-playbook", "-i", str(inventory),
-                                 playbook, *extra], cwd=ROOT, env=env, capture_output=True, text=True)
+                                 playbook, *extra], cwd=ROOT, env=env, capture_output=True, text=True,
+                                check=False)
         seconds = time.monotonic() - started
         recap = RECAP_RE.findall(result.stdout)
         if result.returncode != 0 or not recap:
@@ -224,7 +225,7 @@ def print_tables(runs: list[dict]) -> None:
         changed_text = "-" if None in changed else "/".join(str(c) for c in sorted(changed))
         print(f"{case:<34} {med:7.1f} {low:7.1f} {high:7.1f} {changed_text:>8} {tasks:6.0f} {boots:11.0f} {calls:10.0f}"
               f" {ratio:>16}")
-    print(f"\nFirst converge by phase (median seconds): collection vs baseline\n")
+    print("\nFirst converge by phase (median seconds): collection vs baseline\n")
     phases: list[str] = []
     for case in ("first converge", "baseline (plain script)"):
         for name in runs[0][case]["phases"]:
