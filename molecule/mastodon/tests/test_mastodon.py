@@ -28,7 +28,7 @@ def web_curl(host, args):
 
 
 def runs(host):
-    lines = host.file("/var/tmp/molecule-mastodon-runs").content_string.split("\n")
+    lines = host.file("/var/tmp/molecule-runs").content_string.split("\n")
     return [line.split() for line in lines if line.strip()]
 
 
