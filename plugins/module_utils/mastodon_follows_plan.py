@@ -15,12 +15,20 @@ import re
 
 FOLLOW_OPTIONS = ('reblogs', 'notify', 'languages')
 LIST_REPLIES_POLICIES = ('followed', 'list', 'none')
+LIST_KEYS = ('title', 'members', 'replies_policy', 'exclusive', 'members_exclusive')
+# Mastodon refuses a 51st list of an account: List::PER_ACCOUNT_LIMIT = 50, checked by the
+# validates_each :account_id, on: :create of app/models/list.rb.
+MAX_LISTS = 50
+MAX_TITLE_LENGTH = 256
+HANDLE_FIX = 'write it as user@host, @user@host or https://host/@user'
 # Relationship fields that tell the current value of each follow option.
 _RELATIONSHIP_FIELD = {'reblogs': 'showing_reblogs', 'notify': 'notifying', 'languages': 'languages'}
 
 _USERNAME_RE = re.compile(r'^[a-z0-9_]+([a-z0-9_.-]+[a-z0-9_]+)?$', re.IGNORECASE)
 _LABEL_RE = re.compile(r'^(?!-)[a-z0-9-]{1,63}(?<!-)$', re.IGNORECASE)
 _LANGUAGE_RE = re.compile(r'^[a-z]{2,3}$', re.IGNORECASE)
+# A profile URL, https://host/@user (or https://host/@user@other.host, a remote profile seen on host).
+_PROFILE_URL_RE = re.compile(r'^https?://([^/@\s]+)/@([^/\s]+?)/?$', re.IGNORECASE)
 
 
 def problem(account, reason, detail):
@@ -33,6 +41,10 @@ def parse_handle(value):
     if not isinstance(value, str):
         return None, 'not a string'
     text = value.strip()
+    profile = _PROFILE_URL_RE.match(text)
+    if profile:
+        user = profile.group(2)
+        text = user if '@' in user else '%s@%s' % (user, profile.group(1))
     if text.startswith('@'):
         text = text[1:]
     if text.count('@') != 1:
@@ -57,6 +69,25 @@ def account_key(account, local_domain):
     return acct.lower()
 
 
+def account_entry(item):
+    """One item of ``accounts``: (handle, options, None), or (None, None, why it is malformed)."""
+    raw = item
+    options = {}
+    if isinstance(item, dict):
+        raw = item.get('account')
+        unknown = sorted(set(item) - set(('account',) + FOLLOW_OPTIONS))
+        if unknown:
+            return None, None, 'unknown keys: %s (allowed: account, %s)' % (', '.join(unknown), ', '.join(FOLLOW_OPTIONS))
+        try:
+            options = _follow_options(item)
+        except (TypeError, ValueError) as exc:
+            return None, None, str(exc)
+    handle, error = parse_handle(raw)
+    if error:
+        return None, None, error
+    return handle, options, None
+
+
 def normalize_accounts(items):
     """Turn the ``accounts`` option into ({handle: options}, problems).
 
@@ -66,21 +97,9 @@ def normalize_accounts(items):
     wanted = {}
     problems = []
     for item in items or []:
-        options = {}
-        raw = item
-        if isinstance(item, dict):
-            raw = item.get('account')
-            unknown = sorted(set(item) - set(('account',) + FOLLOW_OPTIONS))
-            if unknown:
-                problems.append(problem(str(raw), 'malformed', 'unknown keys: %s' % ', '.join(unknown)))
-                continue
-            try:
-                options = _follow_options(item)
-            except (TypeError, ValueError) as exc:
-                problems.append(problem(str(raw), 'malformed', str(exc)))
-                continue
-        handle, error = parse_handle(raw)
+        handle, options, error = account_entry(item)
         if error:
+            raw = item.get('account') if isinstance(item, dict) else item
             problems.append(problem(str(raw), 'malformed', error))
             continue
         wanted.pop(handle, None)
@@ -105,16 +124,82 @@ def _follow_options(item):
     return options
 
 
+def lists_problems(items, name='lists'):
+    """What makes the ``lists`` option unusable (before anything changes), as sentences naming ``name[i]``.
+
+    Malformed member handles are not here: the module drops those with a warning (see normalize_lists).
+    """
+    if items is None:
+        return []
+    if isinstance(items, (str, dict)) or not isinstance(items, (list, tuple)):
+        return ['%s must be a list of {title, members} dictionaries, not %s' % (name, type(items).__name__)]
+    problems = []
+    if len(items) > MAX_LISTS:
+        problems.append('%s has %d lists; Mastodon allows %d lists per account: merge or drop %d of them'
+                        % (name, len(items), MAX_LISTS, len(items) - MAX_LISTS))
+    seen = set()
+    for index, item in enumerate(items):
+        where = '%s[%d]' % (name, index)
+        if not isinstance(item, dict):
+            problems.append('%s must be a dictionary with a title and members, not %r' % (where, item))
+            continue
+        unknown = sorted(str(key) for key in set(item) - set(LIST_KEYS))
+        if unknown:
+            problems.append('%s has unknown keys %s; the keys are %s' % (where, ', '.join(unknown), ', '.join(LIST_KEYS)))
+        title = item.get('title')
+        if not isinstance(title, str) or not 1 <= len(title) <= MAX_TITLE_LENGTH:
+            problems.append('%s.title %r: a list needs a title of 1 to %d characters; set title'
+                            % (where, title, MAX_TITLE_LENGTH))
+        elif title in seen:
+            problems.append('%s.title %r is given twice; merge the two entries into one' % (where, title))
+        else:
+            seen.add(title)
+        members = item.get('members')
+        if members is not None and (isinstance(members, (str, dict)) or not isinstance(members, (list, tuple))):
+            problems.append('%s.members must be a list of handles (user@host), not %s' % (where, type(members).__name__))
+        policy = item.get('replies_policy')
+        if policy is not None and policy not in LIST_REPLIES_POLICIES:
+            problems.append('%s.replies_policy %r must be one of %s' % (where, policy, ', '.join(LIST_REPLIES_POLICIES)))
+        for key in ('exclusive', 'members_exclusive'):
+            if item.get(key) is not None and not isinstance(item[key], bool):
+                problems.append('%s.%s %r must be true or false' % (where, key, item[key]))
+    return problems
+
+
+def follows_input_problems(accounts, lists, accounts_name='accounts', lists_name='lists'):
+    """Every problem of follow inputs, malformed handles included, as sentences naming the entry, rule and fix."""
+    problems = []
+    if accounts is not None and (isinstance(accounts, (str, dict)) or not isinstance(accounts, (list, tuple))):
+        problems.append('%s must be a list of handles (user@host) or {account: ...} dictionaries, not %s'
+                        % (accounts_name, type(accounts).__name__))
+        accounts = []
+    for index, item in enumerate(accounts or []):
+        error = account_entry(item)[2]
+        if error:
+            problems.append('%s[%d] %r: %s; %s' % (accounts_name, index, item, error, HANDLE_FIX))
+    list_problems = lists_problems(lists, lists_name)
+    problems.extend(list_problems)
+    if isinstance(lists, (list, tuple)):
+        for index, item in enumerate(lists):
+            members = item.get('members') if isinstance(item, dict) else None
+            if not isinstance(members, (list, tuple)):
+                continue
+            for position, raw in enumerate(members):
+                error = parse_handle(raw)[1]
+                if error:
+                    problems.append('%s[%d].members[%d] %r: %s; %s' % (lists_name, index, position, raw, error, HANDLE_FIX))
+    return problems
+
+
 def normalize_lists(items):
-    """Turn the ``lists`` option into (specs, problems); members become handles."""
+    """Turn the ``lists`` option into (specs, problems); members become handles.
+
+    Call lists_problems() first: this assumes the structure is sound.
+    """
     specs = []
     problems = []
-    seen = set()
     for item in items or []:
         title = item['title']
-        if title in seen:
-            raise ValueError('list %r is given twice' % title)
-        seen.add(title)
         members = []
         for raw in item.get('members') or []:
             handle, error = parse_handle(raw)

@@ -310,7 +310,7 @@ from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_api impo
     ValidationError, ForbiddenError, mastodon_argument_spec,
 )
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_follows_plan import (
-    LIST_REPLIES_POLICIES, account_key, chunks, normalize_accounts, normalize_lists,
+    LIST_REPLIES_POLICIES, account_key, chunks, lists_problems, normalize_accounts, normalize_lists,
     plan_follows, plan_list, problem,
 )
 
@@ -343,10 +343,7 @@ class FollowsRun(object):
 
     def read(self):
         wanted, problems = normalize_accounts(self.params['accounts'])
-        try:
-            self.specs, list_problems = normalize_lists(self.params['lists'])
-        except ValueError as exc:
-            self.module.fail_json(msg=str(exc))
+        self.specs, list_problems = normalize_lists(self.params['lists'])
         self.out['unresolved'].extend(problems + list_problems)
         if self.state == 'present':
             for spec in self.specs:
@@ -636,9 +633,9 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     if module.params['state'] == 'absent' and (module.params['exclusive'] or module.params['lists_exclusive']):
         module.fail_json(msg='exclusive and lists_exclusive apply only to state=present')
-    for spec in module.params['lists']:
-        if not 1 <= len(spec['title']) <= 256:
-            module.fail_json(msg='list titles must be 1 to 256 characters long: %r' % spec['title'])
+    problems = lists_problems(module.params['lists'])
+    if problems:
+        module.fail_json(msg='Invalid lists, nothing was changed: %s' % '; '.join(problems))
 
     run = FollowsRun(module, MastodonClient(module))
     try:

@@ -152,7 +152,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_relays import (
-    inbox_url_problem, normalize, plan, predict, state_name,
+    normalize, plan, predict, relay_input_problems, state_name,
 )
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_relays_rb import RELAYS_SCRIPT
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_runner import RunnerError, psql_rows, run_runner
@@ -177,10 +177,10 @@ def read_relays(module, params):
 
 def run(module):
     params = module.params
-    wanted = normalize(params["relays"])
-    problems = ["%s %s" % (url, problem) for url, problem in ((url, inbox_url_problem(url)) for url in wanted) if problem]
+    problems = relay_input_problems(params["relays"], "relays")
     if problems:
-        module.fail_json(msg="Invalid relay inbox URL(s): " + "; ".join(problems))
+        module.fail_json(msg="Invalid relay inbox URL(s), nothing was changed: " + "; ".join(problems))
+    wanted = normalize(params["relays"])
 
     runner_input = {"inbox_urls": wanted, "state": params["state"], "exclusive": params["exclusive"]}
     current = read_relays(module, params)

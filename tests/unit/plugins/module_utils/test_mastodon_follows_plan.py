@@ -30,9 +30,17 @@ def test_normalize_accounts_keeps_only_given_options_and_reports_bad_items():
     assert [(p["account"], p["reason"]) for p in problems] == [("c@x.example", "malformed"), ("d@x.example", "malformed"), ("bad", "malformed")]
 
 
-def test_normalize_lists_rejects_duplicate_titles():
-    with pytest.raises(ValueError):
-        plan.normalize_lists([{"title": "A"}, {"title": "A"}])
+def test_lists_problems_rejects_duplicate_titles_and_a_51st_list():
+    assert "given twice" in plan.lists_problems([{"title": "A"}, {"title": "A"}])[0]
+    assert plan.lists_problems([{"title": "L%d" % i} for i in range(plan.MAX_LISTS)]) == []
+    assert "allows 50 lists" in plan.lists_problems([{"title": "L%d" % i} for i in range(51)])[0]
+
+
+@pytest.mark.parametrize("raw, handle", [("https://social.example/@alice", "alice@social.example"),
+                                         ("https://Social.Example/@Bob/", "bob@social.example"),
+                                         ("https://home.example/@carol@other.example", "carol@other.example")])
+def test_a_profile_url_is_a_handle(raw, handle):
+    assert plan.parse_handle(raw) == (handle, None)
 
 
 REL = {"following": False, "requested": False, "showing_reblogs": True, "notifying": False, "languages": None}
