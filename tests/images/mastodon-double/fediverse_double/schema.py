@@ -47,6 +47,22 @@ CREATE TABLE list_accounts (id bigserial PRIMARY KEY, list_id bigint NOT NULL, a
   follow_request_id bigint);
 CREATE TABLE settings (id bigserial PRIMARY KEY, var varchar NOT NULL UNIQUE, value text,
   created_at timestamp NOT NULL DEFAULT now(), updated_at timestamp NOT NULL DEFAULT now());
+-- Remote media (tootctl_media.py): the columns Paperclip and Remotable keep per attachment.
+ALTER TABLE accounts ADD COLUMN uri varchar NOT NULL DEFAULT '', ADD COLUMN last_webfingered_at timestamp,
+  ADD COLUMN avatar_file_name varchar, ADD COLUMN avatar_content_type varchar, ADD COLUMN avatar_file_size integer,
+  ADD COLUMN avatar_updated_at timestamp, ADD COLUMN avatar_remote_url varchar,
+  ADD COLUMN header_file_name varchar, ADD COLUMN header_content_type varchar, ADD COLUMN header_file_size integer,
+  ADD COLUMN header_updated_at timestamp, ADD COLUMN header_remote_url varchar NOT NULL DEFAULT '';
+CREATE TABLE media_attachments (id bigserial PRIMARY KEY, status_id bigint, account_id bigint,
+  file_file_name varchar, file_content_type varchar, file_file_size integer, file_updated_at timestamp,
+  remote_url varchar NOT NULL DEFAULT '', thumbnail_file_name varchar, thumbnail_content_type varchar,
+  thumbnail_file_size integer, thumbnail_updated_at timestamp, thumbnail_remote_url varchar,
+  created_at timestamp NOT NULL DEFAULT now(), updated_at timestamp NOT NULL DEFAULT now());
+CREATE TABLE custom_emojis (id bigserial PRIMARY KEY, shortcode varchar NOT NULL DEFAULT '', domain varchar,
+  image_file_name varchar, image_content_type varchar, image_file_size integer, image_updated_at timestamp,
+  image_remote_url varchar, uri varchar, disabled boolean NOT NULL DEFAULT false,
+  visible_in_picker boolean NOT NULL DEFAULT true,
+  created_at timestamp NOT NULL DEFAULT now(), updated_at timestamp NOT NULL DEFAULT now());
 """
 
 FAIL = object()

@@ -6,13 +6,21 @@ error type, then exit 1 (lib/mastodon/cli/accounts.rb).
 
 import argparse
 import hashlib
+import os
 import re
 import secrets
+import socket
 import sys
 
-from fediverse_double import boot
+from fediverse_double import boot, mail
 
-USERNAME_RE = re.compile(r"\A[a-z0-9_]+([a-z0-9_.-]+[a-z0-9_]+)?\Z", re.IGNORECASE)
+# Local accounts (app/models/account.rb): letters, digits and _ only, at most USERNAME_LENGTH_LIMIT (30);
+# the looser pattern with . and - is for remote accounts.
+LOCAL_USERNAME_RE = re.compile(r"\A[a-z0-9_]+\Z", re.IGNORECASE)
+USERNAME_LENGTH_LIMIT = 30
+# Names the tests' DNS holds (comma-separated). Test-only knob of the double: no registry or DNS zone of
+# the tests' domains is reachable from the containers here.
+TEST_DNS_NAMES = "FEDIVERSE_DOUBLE_DNS_NAMES"
 
 
 def fail(message):
@@ -52,13 +60,17 @@ def accounts_create(conn, argv):
     errors = []
     with conn, conn.cursor() as cur:
         role_id = _role_id(cur, opts.role) if opts.role else None
-        if not USERNAME_RE.match(opts.username) or len(opts.username) > 30:
+        if not LOCAL_USERNAME_RE.match(opts.username):
             errors.append(("username", "invalid"))
+        if len(opts.username) > USERNAME_LENGTH_LIMIT:
+            errors.append(("username", "too_long"))
         cur.execute("SELECT 1 FROM accounts WHERE lower(username) = lower(%s) AND domain IS NULL", (opts.username,))
         if cur.fetchone():
             errors.append(("username", "taken"))
         if "@" not in opts.email:
             errors.append(("email", "invalid"))
+        elif not email_domain_resolves(opts.email.split("@", 1)[1]):
+            errors.append(("email", "unreachable"))
         cur.execute("SELECT 1 FROM users WHERE lower(email) = lower(%s)", (opts.email,))
         if cur.fetchone():
             errors.append(("email", "taken"))
@@ -74,8 +86,52 @@ def accounts_create(conn, argv):
             "INSERT INTO users (email, account_id, encrypted_password, confirmed_at, approved, role_id)"
             " VALUES (%s, %s, %s, CASE WHEN %s THEN now() END, %s, %s)",
             (opts.email, account_id, _password_hash(password), opts.confirmed, opts.approve, role_id))
+    if opts.confirmed:
+        # user.confirm! -> User#prepare_new_user! -> UserMailer.welcome(...).deliver_later
+        mail.enqueue(conn, opts.email, "welcome")
     print("OK")
     print(f"New password: {password}")
+    return 0
+
+
+def email_domain_resolves(domain):
+    """EmailMxValidator (app/validators/email_mx_validator.rb): the domain, or its MX hosts, must have an
+    A or AAAA record. The double asks the container's resolver for A/AAAA of the domain only (no MX: it is
+    stricter on mail-only domains), and accepts the names the tests declare in FEDIVERSE_DOUBLE_DNS_NAMES."""
+    domain = domain.strip().lower().rstrip(".")
+    if not domain or ".." in domain:
+        return False
+    declared = {name.strip().lower() for name in os.environ.get(TEST_DNS_NAMES, "").split(",") if name.strip()}
+    if domain in declared:
+        return True
+    try:
+        return bool(socket.getaddrinfo(domain, None))
+    except (socket.gaierror, UnicodeError):
+        return False
+
+
+def search_deploy(conn, argv):
+    """lib/mastodon/cli/search.rb: creates (or, with --only-mapping, updates) the Elasticsearch indices.
+    The double has no Elasticsearch: it checks the options and ES_ENABLED, and records the call."""
+    parser = Parser(prog="tootctl search deploy")
+    parser.add_argument("--only", nargs="+")
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--concurrency", "-c", type=int, default=5)
+    parser.add_argument("--import", dest="do_import", action="store_true", default=True)
+    parser.add_argument("--no-import", dest="do_import", action="store_false")
+    parser.add_argument("--clean", action="store_true", default=True)
+    parser.add_argument("--no-clean", dest="clean", action="store_false")
+    parser.add_argument("--reset-chewy", action="store_true")
+    parser.add_argument("--only-mapping", action="store_true")
+    opts = parser.parse_args(argv)
+    if os.environ.get("ES_ENABLED") != "true":
+        fail("Elasticsearch is not enabled (ES_ENABLED is not true)")
+    with conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS fediverse_double_search_deploys (id bigserial PRIMARY KEY,"
+                    " only_mapping boolean NOT NULL, es_host text, at timestamptz NOT NULL DEFAULT now())")
+        cur.execute("INSERT INTO fediverse_double_search_deploys (only_mapping, es_host) VALUES (%s, %s)",
+                    (opts.only_mapping, os.environ.get("ES_HOST")))
+    print("Done! (Mastodon test double: no Elasticsearch was contacted)")
     return 0
 
 
@@ -178,7 +234,10 @@ def main(args):
         "accounts modify": accounts_modify,
         "accounts approve": accounts_approve,
         "settings registrations": settings_registrations,
+        "search deploy": search_deploy,
     }
+    from fediverse_double import tootctl_media  # remote media: accounts refresh, media remove, emoji purge
+    handlers.update(tootctl_media.HANDLERS)
     if words in handlers:
         conn = boot.boot_app(f"tootctl {words}")
         return handlers[words](conn, args[2:])
