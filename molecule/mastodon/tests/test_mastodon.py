@@ -218,3 +218,29 @@ def test_mail_setting_restarts_web_and_sidekiq_only(host):
     before, after = dict((l[0], l[1:]) for l in lines)["before-smtp"], dict((l[0], l[1:]) for l in lines)["after-smtp"]
     web, streaming, sidekiq = (b != a for b, a in zip(before, after))
     assert web and sidekiq and not streaming
+
+
+def test_mastodon_47_rules_refused_before_any_change(host):
+    web_domain, owner_name, tls_and_starttls, endpoint_alone = json.loads(
+        host.file("/var/tmp/molecule-mastodon-refusals-47").content_string)
+    assert "mastodon_web_domain" in web_domain and "mastodon_force_web_domain_change" in web_domain
+    assert "mastodon_owner_username" in owner_name and "first.last" in owner_name and "at most 30" in owner_name
+    assert "mastodon_smtp_enable_starttls" in tls_and_starttls and "mutually exclusive" in tls_and_starttls
+    assert "mastodon_s3_endpoint" in endpoint_alone and "mastodon_s3_hostname" in endpoint_alone
+    env = host.file("/etc/fediverse-deploy/mastodon.env").content_string
+    assert f"WEB_DOMAIN={DOMAIN}" in env and "S3_ENDPOINT" not in env and "SMTP_TLS" not in env
+
+
+def test_mail_through_a_relay_without_login_is_delivered(host):
+    """The side effect sets a mail server without a login, then creates confirmed accounts: their welcome
+    mails go through Sidekiq's mailers queue, which the double refuses for an empty SMTP_LOGIN, as net-smtp."""
+    env = host.file("/etc/fediverse-deploy/mastodon.env").content_string
+    assert "SMTP_LOGIN" not in env
+    rows = psql(host, "SELECT status || ' ' || coalesce(error, '') FROM fediverse_double_mails"
+                      " WHERE recipient LIKE 'colleague%' ORDER BY id").splitlines()
+    assert [row.strip() for row in rows] == ["delivered"] * 3
+
+
+def test_search_indices_created_once_when_search_is_first_enabled(host):
+    rows = psql(host, "SELECT only_mapping, es_host FROM fediverse_double_search_deploys ORDER BY id").splitlines()
+    assert rows == ["f|search.example.test"]
