@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .detect import CONFIDENCE_RANK, detect_handles
+from .detect import CONFIDENCE_RANK, detect_handles, may_hold_handle
 from .profiles import FIELDS
 
 # Where a handle was seen; a handle shared by many profiles keeps the first few only.
@@ -96,6 +96,10 @@ class Collector:
         if profile.twitter_id in self.pending_ids:
             del self.pending_ids[profile.twitter_id]
             self.stats['archive_ids_with_profile'] += 1
+        # Most profiles hold no handle: one cheap test over all their fields instead of one per field.
+        if not may_hold_handle('\n'.join(text for field, text in profile.fields)):
+            self.stats['profiles_without_handle'] += 1
+            return
         who = '@%s' % profile.screen_name if profile.screen_name else 'id %s' % profile.twitter_id
         found = False
         for field, text in profile.fields:

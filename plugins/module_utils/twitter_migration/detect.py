@@ -11,7 +11,9 @@ Detectors, strongest first:
   `host/users/user`, `host/u/user`, `host/profile/user` (medium on plausible hosts, else low);
 - `user@host`: an e-mail address unless the host is plausibly a Fediverse server (medium) or the address
   follows a `Mastodon:`/elephant marker (high); with only a Fediverse keyword elsewhere in the text, low;
-- obfuscations `user (at) host (dot) social`, `user at host dot social`: medium on plausible hosts.
+- handles written around scrapers: `user (at) host (dot) social`, `user [at] host [.] social`,
+  `user(at)host.social`, `@user at host.social`: medium on plausible hosts, low on others when a Fediverse
+  keyword is elsewhere in the text; never high, since the same forms hide e-mail addresses.
 
 The text is split into tokens first and each token is matched with anchored, bounded patterns, so the
 work is linear in the length of the text (no catastrophic backtracking on hostile bios).
@@ -42,11 +44,22 @@ _ADDRESS = re.compile(r'(?:(?P<prefix>[^\W\d_]+):)?(?P<at>@)?(?P<user>%s)@(?P<ho
 _URL = re.compile(r'(?:https?://)?(?:www\.)?(?P<host>%s)(?::\d{1,5})?/(?P<path>[^?#]*)' % _HOST)
 _PATH_AT = re.compile(r'(?:web/)?@(?P<user>%s)(?:@(?P<remote>%s))?(?:/.*)?' % (_USER, _HOST))
 _PATH_PLAIN = re.compile(r'(?P<kind>users|u|profile)/(?P<user>%s)/?' % _USER)
+# `(at)`, `[at]`, `{at}`, `<at>`, `(@)`, `[@]` or a plain ` at `; dots as `(dot)`, `[dot]`, `[.]`, ` dot ` or `.`.
+_AT_FORM = r'[(\[{<]\s{0,2}(?:at|@)\s{0,2}[)\]}>]|\sat\s'
+_DOT_FORM = r'[(\[{<]\s{0,2}(?:dot|\.)\s{0,2}[)\]}>]|\sdot\s|\.'
 _OBFUSCATED = re.compile(
-    r'(?<![\w@.])(?P<user>%s)\s{0,3}(?P<at>[(\[{<]\s{0,2}at\s{0,2}[)\]}>]|\sat\s)\s{0,3}'
-    r'(?P<host>[a-z0-9-]{1,63}(?:\s{0,3}(?:[(\[{<]\s{0,2}dot\s{0,2}[)\]}>]|\sdot\s|\.)\s{0,3}[a-z0-9-]{1,63}){1,4})' % _USER
+    r'(?<![\w@.])(?P<sign>@)?(?P<user>%s)\s{0,3}(?P<at>%s)\s{0,3}'
+    r'(?P<host>[a-z0-9-]{1,63}(?:\s{0,3}(?:%s)\s{0,3}[a-z0-9-]{1,63}){1,4})' % (_USER, _AT_FORM, _DOT_FORM)
 )
-_OBFUSCATED_DOT = re.compile(r'\s{0,3}(?:[(\[{<]\s{0,2}dot\s{0,2}[)\]}>]|\sdot\s|\.)\s{0,3}')
+_OBFUSCATED_DOT = re.compile(r'\s{0,3}(?:%s)\s{0,3}' % _DOT_FORM)
+_DOT_WRITTEN_OUT = re.compile(r'[(\[{<]|\sdot\s')
+# Cheap test run first on every field: without `@`, the word `at` or a `host.tld/` there is nothing to find
+# (a bare `/` is too common: `he/him`, `and/or`).
+_CANDIDATE_PATTERN = r'@|\bat\b|\.[^\W_][\w-]*(?::\d+)?/'
+_CANDIDATE = re.compile(_CANDIDATE_PATTERN)
+# What every obfuscated form has; the costly pattern runs only on texts that have it.
+_AT_WORD = re.compile(r'\bat\b|[(\[{<]\s{0,2}@')
+_ASCII_CANDIDATE = re.compile(_CANDIDATE_PATTERN, re.IGNORECASE)
 _HINT = re.compile(r'mastodon|fediverse|\bfedi\b|\btoot|tr\u00f6t|troet|pleroma|misskey|akkoma|\bmasto\b')
 _HINT_PREFIXES = frozenset(('mastodon', 'masto', 'fediverse', 'fedi', 'toot', 'pleroma', 'misskey', 'akkoma'))
 _MAIL_WORDS = frozenset(('email', 'e-mail', 'mail', 'mailto', 'contact', 'dm', '\u2709', '\u2709\ufe0f', '\U0001F4E7'))
@@ -77,12 +90,12 @@ def _from_address(match, previous, hinted):
         return None
     if is_plausible(host):
         return handle, 'medium', 'address'
-    if hinted:
+    if hinted():
         return handle, 'low', 'address'
     return None
 
 
-def _from_url(match, hinted):
+def _from_url(match):
     host, path = match.group('host'), match.group('path')
     if is_excluded(host) or not has_valid_tld(host):
         return None
@@ -105,18 +118,29 @@ def _from_url(match, hinted):
     return None
 
 
-def _from_obfuscation(match, hinted):
+def _from_obfuscation(match, hinted, before):
+    """`user [at] host [dot] tld`, `@user at host.tld` and the like: never above medium, below a plain handle."""
     user = match.group('user')
     host = _OBFUSCATED_DOT.sub('.', match.group('host'))
     if '.' not in host or not _valid(user, host) or user in ROLE_LOCALPARTS:
         return None
-    # `(at)`/`[at]` or an obfuscated dot is deliberate; a plain " at " with real dots is often just English.
-    deliberate = match.group('at').strip() != 'at' or 'dot' in match.group('host')
-    if is_plausible(host) and deliberate:
+    words = before[-40:].split()
+    previous = _word(words[-1]) if words else ''
+    if previous in _MAIL_WORDS or previous.startswith('mailto'):
+        return None  # `mail: jo (at) uni (dot) edu` is an e-mail address written around scrapers
+    # `(at)`/`[at]`, an obfuscated dot or a leading `@` is deliberate; a plain " at " with real dots is often just English.
+    deliberate = bool(match.group('sign')) or match.group('at').strip() != 'at' or bool(_DOT_WRITTEN_OUT.search(match.group('host')))
+    labelled = previous in _HINT_PREFIXES and words[-1].endswith(':')
+    if deliberate and (is_plausible(host) or labelled):
         return '%s@%s' % (user, host), 'medium', 'obfuscated'
-    if hinted and (deliberate or is_plausible(host)):
+    if hinted() and (deliberate or is_plausible(host)):
         return '%s@%s' % (user, host), 'low', 'obfuscated'
     return None
+
+
+def may_hold_handle(text):
+    """False when `text` certainly holds no handle: the profile's fields are then not examined one by one."""
+    return not text.isascii() or bool(_ASCII_CANDIDATE.search(text))
 
 
 def detect_handles(text, field, explicit=False):
@@ -126,11 +150,17 @@ def detect_handles(text, field, explicit=False):
     token that is not a mail provider's address counts as a high-confidence handle.
     """
     text = normalize_text(text)
-    if not text or ('@' not in text and '/' not in text and 'at' not in text):
+    if not text or ('@' not in text and '/' not in text and 'at' not in text) or not _CANDIDATE.search(text):
         return []
-    hinted = bool(_HINT.search(text))
     found = {}
     order = []
+    hint = []
+
+    def hinted():
+        # Searched once, and only when a weak candidate needs it.
+        if not hint:
+            hint.append(bool(_HINT.search(text)))
+        return hint[0]
 
     def add(result):
         if result is None:
@@ -142,29 +172,30 @@ def detect_handles(text, field, explicit=False):
         if current is None or CONFIDENCE_RANK[confidence] > CONFIDENCE_RANK[current.confidence]:
             found[handle] = Detection(handle, field, confidence, kind)
 
-    previous = ''
-    for raw in _TOKEN_SPLIT.split(text):
-        token = raw.strip(_TRAILING)
-        if not token or len(token) > _TOKEN_MAX:
+    if '@' in text or '/' in text:
+        previous = ''
+        for raw in _TOKEN_SPLIT.split(text):
+            token = raw.strip(_TRAILING)
+            if not token or len(token) > _TOKEN_MAX:
+                previous = raw
+                continue
+            if '/' in token:
+                match = _URL.match(token)
+                if match:
+                    add(_from_url(match))
+            elif '@' in token:
+                match = _ADDRESS.fullmatch(token)
+                if match:
+                    result = _from_address(match, previous, hinted)
+                    if result is None and explicit and not match.group('at') and _valid(match.group('user'), match.group('host')):
+                        result = '%s@%s' % (match.group('user'), match.group('host')), 'high', 'address'
+                    elif result is not None and explicit:
+                        result = result[0], 'high', result[2]
+                    add(result)
             previous = raw
-            continue
-        if '/' in token:
-            match = _URL.match(token)
-            if match:
-                add(_from_url(match, hinted))
-        elif '@' in token:
-            match = _ADDRESS.fullmatch(token)
-            if match:
-                result = _from_address(match, previous, hinted)
-                if result is None and explicit and not match.group('at') and _valid(match.group('user'), match.group('host')):
-                    result = '%s@%s' % (match.group('user'), match.group('host')), 'high', 'address'
-                elif result is not None and explicit:
-                    result = result[0], 'high', result[2]
-                add(result)
-        previous = raw
-    if 'at' in text and ('dot' in text or '.' in text):
+    if ('.' in text or 'dot' in text) and _AT_WORD.search(text):
         for match in _OBFUSCATED.finditer(text):
             # The keyword must be elsewhere: "at mastodon.social" alone is not a hint about itself.
-            elsewhere = hinted and bool(_HINT.search(text[:match.start()] + ' ' + text[match.end():]))
-            add(_from_obfuscation(match, elsewhere))
+            rest = text[:match.start()] + ' ' + text[match.end():]
+            add(_from_obfuscation(match, lambda rest=rest: hinted() and bool(_HINT.search(rest)), text[:match.start()]))
     return [found[handle] for handle in order]

@@ -23,6 +23,8 @@ EXCLUDED_DOMAINS = frozenset((
     'apple.com', 'microsoft.com', 'amazon.com', 'bit.ly', 'goo.gl', 'ow.ly', 'buff.ly', 'tinyurl.com',
     'calendly.com', 'telegram.me', 't.me', 'wa.me', 'discord.gg', 'discord.com', 'snapchat.com',
     'example.com', 'example.org', 'example.net',
+    # Other networks whose names look like Fediverse servers (`*.social`) but are not federated.
+    'counter.social', 'truthsocial.com', 'hivesocial.app', 'cohost.org', 'post.news', 'spoutible.com',
     # A bot mirror of Twitter accounts on the Fediverse, not the person's own account.
     'bird.makeup',
 ))

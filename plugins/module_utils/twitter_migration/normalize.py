@@ -33,6 +33,9 @@ def normalize_text(text):
     if not text:
         return ''
     text = text[:MAX_FIELD_CHARS]
+    if text.isascii():
+        # Most fields are ASCII, which NFKC leaves as it is: the fast path keeps detection cheap.
+        return text.lower()
     text = unicodedata.normalize('NFKC', text)
     if not text.isascii():
         text = ''.join(c for c in text if not _is_invisible(c))

@@ -24,8 +24,11 @@ def _dict(value):
 
 def _expanded_urls(entities, key):
     """Expanded URLs of `entities[key].urls` (v1.1 and v2 both use this shape); t.co links hide the target."""
-    urls = _dict(_dict(entities).get(key)).get('urls')
-    if not isinstance(urls, list):
+    try:
+        urls = entities[key]['urls']
+    except (KeyError, TypeError, IndexError):
+        return ''
+    if not urls or not isinstance(urls, list):
         return ''
     return ' '.join(_text(_dict(url).get('expanded_url')) or _text(_dict(url).get('display_url')) for url in urls)
 

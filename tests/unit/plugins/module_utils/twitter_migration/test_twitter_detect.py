@@ -72,6 +72,41 @@ def test_obfuscations(text, expected):
     assert found(text) == [expected]
 
 
+# Handles written around scrapers: found, but below a plain handle (never high).
+@pytest.mark.parametrize('text, expected', [
+    ('Mastodon: @ivan at sysadmin.social', ('ivan@sysadmin.social', 'medium', 'obfuscated')),
+    ('ivan [at] sysadmin [dot] social', ('ivan@sysadmin.social', 'medium', 'obfuscated')),
+    ('ivan(at)sysadmin.social', ('ivan@sysadmin.social', 'medium', 'obfuscated')),
+    ('ivan (@) chaos [.] social', ('ivan@chaos.social', 'medium', 'obfuscated')),
+    ('IVAN [AT] FOSSTODON (DOT) ORG', ('ivan@fosstodon.org', 'medium', 'obfuscated')),
+    ('find me: ivan <at> hachyderm <dot> io', ('ivan@hachyderm.io', 'medium', 'obfuscated')),
+    # An unknown host: medium after a `Mastodon:` label, low with the keyword elsewhere, nothing without it.
+    ('Mastodon: jo [at] uni-x [dot] edu', ('jo@uni-x.edu', 'medium', 'obfuscated')),
+    ('@ivan at ivan.dev, mostly on mastodon', ('ivan@ivan.dev', 'low', 'obfuscated')),
+])
+def test_handles_written_around_scrapers(text, expected):
+    assert found(text) == [expected]
+    assert expected[1] != 'high'
+
+
+@pytest.mark.parametrize('text', [
+    '@ivan at ivan.dev',  # no keyword anywhere: a Twitter mention and a website as likely as a handle
+    'email: jo [at] chaos [dot] social',  # labelled as a mail address
+    'Contact: jo(at)fosstodon.org',
+    'mailto: jo (at) fosstodon (dot) org',
+    'jo (at) gmail (dot) com on mastodon',  # a mail provider
+    'info [at] fosstodon [dot] org',  # a mailbox
+    '@lena at bsky.social',  # other networks
+    'ivan [at] counter [dot] social',
+    '@ivan at truthsocial.com',
+    'jo (at) github (dot) com on mastodon',
+    'I work at mastodon.social',  # English
+    'look at that dot com bubble',
+])
+def test_not_handles_written_around_scrapers(text):
+    assert found(text) == []
+
+
 @pytest.mark.parametrize('text, expected', [
     ('\uff20frank\uff20mastodon.social', 'frank@mastodon.social'),  # fullwidth at signs
     ('\U0001d41f\U0001d42b\U0001d41a\U0001d427\U0001d424@mas.to', 'frank@mas.to'),  # mathematical bold letters
