@@ -31,6 +31,7 @@ def test_every_problem_is_listed_in_one_failure(tmp_path):
         "preflight_min_disk_free_gb": 10 ** 9,
         "preflight_supported_architectures": ["s390x"],
         "preflight_dns_names": ["nothing.invalid"],
+        "preflight_mail_domains": ["mail.nothing.invalid"],
     })
     assert result.returncode != 0
     assert "changed=0" in result.stdout and "failed=1" in result.stdout  # one failure, after collecting all
@@ -38,7 +39,8 @@ def test_every_problem_is_listed_in_one_failure(tmp_path):
                     "MB of memory; the stack needs at least 1000000000 MB (preflight_min_memory_mb)",
                     "GB free under /var/lib; the stack needs at least 1000000000 GB",
                     "unsupported architecture",
-                    "nothing.invalid does not resolve"):
+                    "nothing.invalid does not resolve",
+                    "the e-mail domain mail.nothing.invalid does not resolve on this host: Mastodon refuses an account"):
         assert problem in result.stdout, (problem, result.stdout[-3000:])
 
 
@@ -48,6 +50,19 @@ def test_a_fitting_host_passes(tmp_path):
         "preflight_min_disk_free_gb": 0,
         "preflight_supported_distributions": {"Debian": ["11", "12", "13"], "Ubuntu": ["22.04", "24.04"]},
         "preflight_ports": [1],  # nothing listens on tcpmux
+        "preflight_mail_domains": ["localhost"],  # resolves everywhere, as a real mail domain would
     })
     assert result.returncode == 0, result.stdout[-3000:]
     assert "changed=0" in result.stdout
+
+
+def test_a_mail_only_domain_can_skip_the_check(tmp_path):
+    result = run_preflight(tmp_path, {
+        "preflight_min_memory_mb": 1,
+        "preflight_min_disk_free_gb": 0,
+        "preflight_supported_distributions": {"Debian": ["11", "12", "13"], "Ubuntu": ["22.04", "24.04"]},
+        "preflight_ports": [1],
+        "preflight_mail_domains": ["mail.nothing.invalid"],
+        "preflight_check_mail_domains": False,
+    })
+    assert result.returncode == 0, result.stdout[-3000:]
