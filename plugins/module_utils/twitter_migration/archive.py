@@ -15,7 +15,7 @@ import os
 import re
 import zipfile
 
-from .errors import InputError
+from .errors import InputError, UnknownFormat
 from .jsoninput import read_json
 from .jsonstream import JsonEventReader
 from .sources import file_source, zip_member_source
@@ -62,7 +62,15 @@ def _read_files(collector, planned, make_source, archive_name, progress):
         source = make_source(name)
         if source is None:
             raise InputError(archive_name, 'the manifest lists %s, but the archive does not contain it (incomplete archive?)' % name)
-        read_json(source, collector, progress=progress)
+        try:
+            read_json(source, collector, progress=progress)
+        except InputError:
+            damage = source.damage()
+            if damage:
+                # Garbage from a damaged member reads as invalid JSON; say what is really wrong.
+                raise InputError(source.name, 'this member of the ZIP archive is corrupt (%s): the archive is damaged; '
+                                              'download it again from Twitter or restore it from another copy' % damage) from None
+            raise
         if data_type == 'following':
             expected += count
     read = collector.stats['archive_following'] - before
@@ -87,7 +95,7 @@ def read_archive_zip(path, collector, progress=None):
             prefix = ''
             planned = [(_FALLBACK_TYPES[m.group(1)], n, 0) for n, m in ((n, _FALLBACK.search(n)) for n in sorted(names)) if m]
             if not planned:
-                raise InputError(path, 'a ZIP file, but not a Twitter archive (no data/manifest.js, no data/following.js)')
+                raise UnknownFormat(path, 'a ZIP file, but not a Twitter archive (no data/manifest.js, no data/following.js)')
         members = set(names)
 
         def make_source(name):

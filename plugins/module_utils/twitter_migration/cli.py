@@ -16,15 +16,20 @@ import os
 import sys
 import time
 
-from .errors import InputError, OutputError
+from .errors import InputError, OptionError, OutputError
 from .run import DEFAULTS, run
 
 EXIT_OK, EXIT_OUTPUT, EXIT_INPUT = 0, 1, 2
+# The module's option names, as the command line spells them.
+OPTION_NAMES = {'dest': '-o/--output-dir', 'min_confidence': '--min-confidence'}
 
 _DESCRIPTION = """\
-Find the Fediverse handles of the people you followed on Twitter, list by list, in a Twitter backup:
-the account archive (twitter-*.zip or its folder), Twitter API v1.1/v2 JSON dumps (users, list members,
-followings, several pages), or a text/CSV list of handles and profile URLs. Formats are recognised by content.
+Find the Fediverse handles of the people you followed on Twitter, list by list, in a Twitter backup.
+Point it at the folder of your backup: every file in it (recursively) is recognised by its content, and files
+that are not Twitter data are listed and skipped. Read: the account archive (twitter-*.zip or its folder),
+Twitter API v1.1/v2 JSON dumps (users, list members, followings, ID lists, list metadata, several pages per
+file), twarc and twarc2 files (JSON Lines, flattened), and text/CSV lists of handles and profile URLs.
+List members are put in the list their list metadata names (list ID from the twarc2 envelope or the file name).
 
 Writes into OUTPUT_DIR: following_accounts.csv and lists.csv (import them in Mastodon under Preferences >
 Import and export > Import, in Merge mode), mastodon_follows.yml (options for fediverse.deploy.mastodon_follows)
@@ -33,6 +38,7 @@ and twitter_migration_report.json (every handle found, where, with what confiden
 
 _EPILOG = """\
 examples:
+  twitter-to-fediverse ~/twitter-backup/ -o follows/
   twitter-to-fediverse twitter-2022-11-20-abc.zip following.json -o follows/
   twitter-to-fediverse --list 'Climate scientists=climate-members.json' --verify friends.json
 
@@ -50,7 +56,7 @@ def _list_argument(text):
 def build_parser():
     parser = argparse.ArgumentParser(prog='twitter-to-fediverse', description=_DESCRIPTION, epilog=_EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('inputs', nargs='*', metavar='INPUT', help='archive ZIP or folder, API JSON file, or text/CSV list of handles')
+    parser.add_argument('inputs', nargs='*', metavar='INPUT', help='a folder of backup files, archive ZIP, API JSON or twarc file, or text/CSV list of handles')
     parser.add_argument('--list', dest='lists', action='append', default=[], type=_list_argument, metavar='TITLE=PATH',
                         help='PATH holds the members of the Twitter list TITLE (kept as a Mastodon list); repeatable')
     parser.add_argument('-o', '--output-dir', default='fediverse-follows', metavar='OUTPUT_DIR',
@@ -103,11 +109,13 @@ def format_table(result, elapsed):
         ('profiles read', summary['profiles_read']),
         ('profiles without a handle', summary['profiles_without_handle']),
     ]
+    if summary['files_skipped']:
+        rows.append(('files skipped (not Twitter data)', summary['files_skipped']))
     if summary['handle_list_lines']:
         rows += [('handle list lines', summary['handle_list_lines']),
                  ('  lines without a handle', summary['handle_list_lines_without_handle'])]
     if summary['archive_following_ids']:
-        rows += [('archive: followed IDs', summary['archive_following_ids']),
+        rows += [('followed IDs (archive, ID lists)', summary['archive_following_ids']),
                  ('  with profile data', summary['archive_ids_with_profile']),
                  ('  unresolvable (no profile data)', summary['archive_ids_without_profile'])]
     rows.append(('handles found', summary['handles_found']))
@@ -121,6 +129,8 @@ def format_table(result, elapsed):
         rows.append(('servers checked', summary['hosts_checked']))
         rows += [('  verified %s' % status.replace('_', ' '), count) for status, count in summary['verification'].items()]
     rows.append(('lists', summary['lists']))
+    if summary['list_members_without_list_name']:
+        rows.append(('  members of lists no metadata names', summary['list_members_without_list_name']))
     width = max(len(row[0]) for row in rows)
     lines = ['%-*s %12s' % (width, label, format(value, ',')) for label, value in rows]
     lines.append('')
@@ -154,6 +164,9 @@ def main(argv=None):
         result = run(inputs, args.output_dir, options, check_mode=args.check, progress=progress)
     except InputError as exc:
         sys.stderr.write('twitter-to-fediverse: error: %s\n' % exc)
+        return EXIT_INPUT
+    except OptionError as exc:
+        sys.stderr.write('twitter-to-fediverse: error: %s: %s\n' % (OPTION_NAMES.get(exc.option, exc.option), exc.message))
         return EXIT_INPUT
     except OutputError as exc:
         sys.stderr.write('twitter-to-fediverse: error: %s\n' % exc)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from .detect import CONFIDENCE_RANK, detect_handles, may_hold_handle
+from .listjoin import ListJoin
 from .profiles import FIELDS
 
 # Where a handle was seen; a handle shared by many profiles keeps the first few only.
@@ -75,15 +76,40 @@ class Collector:
         self.archive_owner = None
         self.notes = []
         self.inputs = []
+        self.skipped = []  # files of a folder that are not Twitter data: {'path', 'reason'}
+        self.list_join = ListJoin()
+        self.unnamed_lists = []
+        self.records = 0  # everything taken from the inputs, to tell whether a file gave anything
+
+    # -- a file given up on (in a folder): its counts are taken back -------------------------------
+    def checkpoint(self):
+        return self.records, Counter(self.stats), len(self.unresolved_samples), len(self.notes)
+
+    def rollback(self, checkpoint):
+        records, stats, samples, notes = checkpoint
+        assert records == self.records, 'only a file that gave nothing can be taken back'
+        self.stats = stats
+        del self.unresolved_samples[samples:]
+        del self.notes[notes:]
 
     # -- archive ------------------------------------------------------------------------------------
     def add_archive_following(self, account_id, link):
         account_id = str(account_id)
+        self.records += 1
         if account_id and account_id not in self.pending_ids:
             self.pending_ids[account_id] = '' if link == ARCHIVE_LINK % account_id else (link or None)
             self.stats['archive_following'] += 1
 
+    def add_followed_id(self, account_id):
+        """An ID from an ID list (`friends/ids`, twarc's `friends`): matched with profiles like the archive's."""
+        self.add_archive_following(account_id, ARCHIVE_LINK % account_id)
+
+    def add_list_name(self, list_id, name, origin):
+        self.records += 1
+        self.list_join.name(list_id, name, origin)
+
     def add_archive_list(self, kind, url):
+        self.records += 1
         self.archive_lists.append({'kind': kind, 'url': url})
 
     def note(self, message):
@@ -91,8 +117,14 @@ class Collector:
             self.notes.append(message)
 
     # -- profiles and handle lists ------------------------------------------------------------------
-    def add_profile(self, profile, origin, list_title=None):
+    def add_profile(self, profile, origin, list_title=None, list_id=None):
+        """`list_title` names the list (`--list`); else `list_id` says which list the profile is a member of."""
+        self.records += 1
         self.stats['profiles'] += 1
+        if list_title:
+            list_id = None
+        elif list_id:
+            self.list_join.member_seen(list_id, origin)
         if profile.twitter_id in self.pending_ids:
             del self.pending_ids[profile.twitter_id]
             self.stats['archive_ids_with_profile'] += 1
@@ -105,7 +137,7 @@ class Collector:
         for field, text in profile.fields:
             for detection in detect_handles(text, field):
                 found = True
-                self._add(detection, '%s (%s, %s)' % (who, field, origin), list_title)
+                self._add(detection, '%s (%s, %s)' % (who, field, origin), list_title, list_id)
         if not found:
             self.stats['profiles_without_handle'] += 1
 
@@ -113,13 +145,14 @@ class Collector:
         """One line or CSV row of a handle list."""
         self.stats['list_lines'] += 1
         detections = detect_handles(text, 'handle_list', explicit=True)
+        self.records += bool(detections)
         for detection in detections:
             self._add(detection, origin, list_title)
         if not detections:
             self.stats['list_lines_without_handle'] += 1
             self._sample('%s: %s' % (origin, text.strip()[:200]))
 
-    def _add(self, detection, origin, list_title):
+    def _add(self, detection, origin, list_title, list_id=None):
         self.by_field[detection.field] += 1
         account = self.accounts.get(detection.handle)
         if account is None:
@@ -135,6 +168,28 @@ class Collector:
         if list_title:
             account.lists = _plus(account.lists, list_title)
             self.lists.setdefault(list_title, {})[detection.handle] = None
+        elif list_id:
+            self.list_join.add(list_id, detection.handle)
+
+    def resolve_lists(self):
+        """Once every input is read: members known by list ID join the list their metadata names."""
+        named, self.unnamed_lists = self.list_join.resolve()
+        ids_of = {}
+        for name, list_id, members in named:
+            ids_of.setdefault(name, []).append(list_id)
+            target = self.lists.setdefault(name, {})
+            for handle in members:
+                target[handle] = None
+                account = self.accounts[handle]
+                account.lists = _plus(account.lists, name)
+        for name, ids in ids_of.items():
+            if len(ids) > 1:
+                self.note('Twitter lists %s are all named %r: their members go into one Mastodon list' % (', '.join(ids), name))
+        for entry in self.unnamed_lists:
+            self.note('%s: members of the Twitter list %s, which no list metadata names: its %d members with a handle are '
+                      'followed but put in no list; add the list metadata (lists/ownerships, owned_lists) to the inputs, '
+                      'or give the file as --list TITLE=PATH (module: lists)' % (
+                          ', '.join(entry['files'][:3]), entry['list_id'], len(entry['members_with_handle'])))
 
     def _sample(self, text):
         if len(self.unresolved_samples) < MAX_SAMPLES:
@@ -159,6 +214,9 @@ class Collector:
             'archive_following_ids': self.stats['archive_following'],
             'archive_ids_with_profile': self.stats['archive_ids_with_profile'],
             'archive_ids_without_profile': len(self.pending_ids),
+            'files_skipped': len(self.skipped),
+            'lists_named': len(self.list_join.names),
+            'list_members_without_list_name': sum(entry['profiles'] for entry in self.unnamed_lists),
             'handles_found_by_field': dict((f, self.by_field[f]) for f in FIELDS + ('handle_list',) if self.by_field[f]),
             'handles_found': sum(self.by_field.values()),
             'duplicates_merged': self.stats['duplicates_merged'],

@@ -29,3 +29,16 @@ class InputError(MigrationError):
 
 class OutputError(MigrationError):
     """An output cannot be written (the destination is missing or not writable)."""
+
+
+class UnknownFormat(InputError):
+    """The input is readable but is not Twitter data. In a folder such a file is skipped and reported."""
+
+
+class OptionError(MigrationError):
+    """An option has a value the run cannot use; `option` is the module's name for it (the CLI maps it)."""
+
+    def __init__(self, option, message):
+        self.option = option
+        self.message = message
+        super().__init__('%s: %s' % (option, message))

@@ -16,7 +16,9 @@ from . import formats
 from .archive import read_archive_folder, read_archive_zip
 from .atomic import write_outputs
 from .collect import Collector
-from .errors import InputError
+from .errors import InputError, OptionError, UnknownFormat
+from .folder import folder_entries
+from .idlist import read_id_lines
 from .jsoninput import read_json
 from .sources import file_source
 from .textlist import read_text_list
@@ -34,26 +36,78 @@ DEFAULTS = {
 }
 
 _ARCHIVES = (formats.ZIP, formats.ARCHIVE_DIR, formats.ARCHIVE_JS)
+# Files of a folder named in the error when none of them is Twitter data.
+_NAMED_SKIPPED = 5
 
 
-def read_inputs(inputs, progress=None):
-    """`inputs` is a list of (path, list title or None). Returns the filled Collector."""
+def _read_one(path, title, kind, collector, progress):
+    if kind == formats.ZIP:
+        read_archive_zip(path, collector, progress)
+    elif kind == formats.ARCHIVE_DIR:
+        read_archive_folder(path, collector, progress)
+    elif kind == formats.TEXT:
+        read_text_list(file_source(path), collector, title, progress)
+    elif kind == formats.ID_LINES:
+        read_id_lines(file_source(path), collector, progress)
+    else:
+        read_json(file_source(path), collector, title, progress)
+    if title and kind in _ARCHIVES:
+        collector.note('%s: an archive holds no list members; the list title %r was not used' % (path, title))
+    collector.inputs.append({'path': path, 'format': kind, 'list': title})
+
+
+def _expand(path, title, exclude, collector):
+    """The entries (path, title, format, folder) of one input; a folder's files that are not Twitter data are skipped."""
+    kind = formats.sniff(path)
+    if kind != formats.FOLDER:
+        return [(path, title, kind, None)]
+    paths = folder_entries(path, exclude)
+    if not paths:
+        raise InputError(path, 'the folder is empty (no files in it or below it); give the folder that holds the Twitter backup')
+    entries = []
+    for entry in paths:
+        try:
+            entries.append((entry, title, formats.sniff(entry), path))
+        except InputError as exc:
+            collector.skipped.append({'path': entry, 'reason': exc.message, 'folder': path})
+    return entries
+
+
+def _skippable(exc, kind, path):
+    """A folder's file that gave nothing and is not Twitter data (as opposed to a corrupt Twitter file)."""
+    if isinstance(exc, UnknownFormat):
+        return True
+    return kind in (formats.JSON, formats.JSON_IDS, formats.TEXT) and not formats.looks_like_twitter(path)
+
+
+def read_inputs(inputs, progress=None, exclude=None):
+    """`inputs` is a list of (path, list title or None); `exclude` a folder never read. Returns the filled Collector."""
     collector = Collector()
-    sniffed = [(path, title, formats.sniff(path)) for path, title in inputs]
-    # Archive following IDs must be known before API profiles stream past.
-    ordered = [i for i in sniffed if i[2] in _ARCHIVES] + [i for i in sniffed if i[2] not in _ARCHIVES]
-    for path, title, kind in ordered:
-        if kind == formats.ZIP:
-            read_archive_zip(path, collector, progress)
-        elif kind == formats.ARCHIVE_DIR:
-            read_archive_folder(path, collector, progress)
-        elif kind == formats.TEXT:
-            read_text_list(file_source(path), collector, title, progress)
-        else:
-            read_json(file_source(path), collector, title, progress)
-        if title and kind in _ARCHIVES:
-            collector.note('%s: an archive holds no list members; the list title %r was not used' % (path, title))
-        collector.inputs.append({'path': path, 'format': kind, 'list': title})
+    entries = []
+    for path, title in inputs:
+        entries.extend(_expand(path, title, exclude, collector))
+    # Archive and ID-list IDs must be known before API profiles stream past.
+    entries.sort(key=lambda entry: entry[2] not in formats.EARLY)
+    read_from = set()
+    for path, title, kind, folder in entries:
+        checkpoint = collector.checkpoint()
+        try:
+            _read_one(path, title, kind, collector, progress)
+        except InputError as exc:
+            if folder is None or collector.records != checkpoint[0] or not _skippable(exc, kind, path):
+                raise
+            collector.rollback(checkpoint)
+            collector.skipped.append({'path': path, 'reason': exc.message, 'folder': folder})
+            continue
+        read_from.add(folder)
+    for path, title in inputs:
+        skipped = [item for item in collector.skipped if item['folder'] == path]
+        if skipped and path not in read_from:
+            named = '; '.join('%s: %s' % (os.path.relpath(item['path'], path), item['reason']) for item in skipped[:_NAMED_SKIPPED])
+            raise InputError(path, 'none of the %d files in this folder is Twitter data or a handle list (%s%s); '
+                                   'give the folder that holds the Twitter backup' % (
+                                       len(skipped), named, '; ...' if len(skipped) > _NAMED_SKIPPED else ''))
+    collector.resolve_lists()
     return collector
 
 
@@ -61,6 +115,9 @@ def _report(collector, options, hosts):
     return {
         'summary': collector.summary(options['min_confidence']),
         'inputs': collector.inputs,
+        'skipped_files': [{'path': item['path'], 'reason': item['reason']} for item in collector.skipped],
+        'list_names': collector.list_join.report(),
+        'list_members_without_list_name': collector.unnamed_lists,
         'notes': collector.notes,
         'min_confidence': options['min_confidence'],
         'hosts': hosts,
@@ -76,9 +133,12 @@ def run(inputs, dest, options=None, check_mode=False, progress=None, verifier=No
     options = dict(DEFAULTS, **(options or {}))
     if not inputs:
         raise InputError('(inputs)', 'no input given')
+    if not dest or not str(dest).strip():
+        raise OptionError('dest', "the output folder is empty (''); give the folder to write into, for example fediverse-follows")
     if options['min_confidence'] not in ('low', 'medium', 'high'):
         raise InputError('(options)', 'min_confidence must be low, medium or high')
-    collector = read_inputs(inputs, progress)
+    dest = os.path.expanduser(dest)
+    collector = read_inputs(inputs, progress, exclude=dest)
     hosts = {}
     if options['verify']:
         if verifier is None:
@@ -87,10 +147,14 @@ def run(inputs, dest, options=None, check_mode=False, progress=None, verifier=No
         hosts = verifier.verify(collector.selected(options['min_confidence']))
     plan = plan_outputs(collector, options['min_confidence'], options['show_boosts'], options['follows_format'],
                         int(options['max_rows']), int(options['max_lists']), _report(collector, options, hosts))
-    files, stale = write_outputs(os.path.expanduser(dest), plan.outputs, check_mode, STALE_PATTERN)
+    files, stale = write_outputs(dest, plan.outputs, check_mode, STALE_PATTERN)
     warnings = plan.warnings + collector.notes
+    if collector.skipped:
+        named = ', '.join('%s (%s)' % (item['path'], item['reason']) for item in collector.skipped[:_NAMED_SKIPPED])
+        warnings.append('%d files are not Twitter data and were skipped: %s%s; all are listed in %s' % (
+            len(collector.skipped), named, ', ...' if len(collector.skipped) > _NAMED_SKIPPED else '', REPORT_FILE))
     if collector.pending_ids:
-        warnings.append('%d followed accounts from the archive have no profile data (the archive holds IDs only); '
+        warnings.append('%d followed accounts from the archive or ID lists have no profile data (they hold IDs only); '
                         'add API data for them to search their bios; their IDs are in %s' % (len(collector.pending_ids), REPORT_FILE))
     summary = collector.summary(options['min_confidence'])
     summary['lists'] = len(plan.lists)

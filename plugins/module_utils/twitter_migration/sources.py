@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+import zlib
 
 from .errors import InputError
 
@@ -28,9 +29,9 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, buffer):
         try:
             data = self._raw.read(len(buffer))
-        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             # A ZIP member whose data is cut off or corrupt fails here, in the middle of reading.
-            raise InputError(self._source, 'cannot read past byte %d: %s (is the archive truncated?)' % (self.count, exc)) from None
+            raise InputError(self._source, 'cannot read past byte %d: %s (the archive is truncated or damaged; download it again)' % (self.count, exc)) from None
         size = len(data)
         buffer[:size] = data
         self.count += size
@@ -44,11 +45,16 @@ class _CountingReader(io.RawIOBase):
 class Source:
     """One readable input. `name` is what error messages and reports show."""
 
-    def __init__(self, name, opener, size):
+    def __init__(self, name, opener, size, damage=None):
         self.name = name
         self._opener = opener
         self.size = size
         self.reader = None
+        self._damage = damage
+
+    def damage(self):
+        """Why the stored data is damaged (a ZIP member failing its checksum), or None when it reads back whole."""
+        return self._damage() if self._damage else None
 
     def open_text(self):
         """A text stream decoding UTF-8 (a BOM is skipped); `self.reader.count` tracks bytes read."""
@@ -68,6 +74,18 @@ def file_source(path):
     return Source(path, lambda: open(path, 'rb'), os.path.getsize(path))
 
 
+def _member_damage(archive, member):
+    # Reading a member to its end checks its CRC-32; a corrupt deflate stream fails earlier.
+    try:
+        with archive.open(member) as handle:
+            while handle.read(1 << 20):
+                pass
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        return str(exc)
+    return None
+
+
 def zip_member_source(archive, zip_path, member):
     info = archive.getinfo(member)
-    return Source('%s:%s' % (zip_path, member), lambda: archive.open(member), info.file_size)
+    return Source('%s:%s' % (zip_path, member), lambda: archive.open(member), info.file_size,
+                  lambda: _member_damage(archive, member))

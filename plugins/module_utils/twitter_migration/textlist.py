@@ -15,7 +15,7 @@ import csv
 import io
 import itertools
 
-from .errors import InputError
+from .errors import InputError, UnknownFormat
 
 _LIST_COLUMNS = ('list name', 'list', 'list title')
 _HEADER_WORDS = ('account address', 'handle', 'account', 'url', 'profile', 'mastodon', 'fediverse', 'name') + _LIST_COLUMNS
@@ -63,7 +63,7 @@ def read_text_list(source, collector, list_title=None, progress=None):
     finally:
         stream.close()
     if len(collector.accounts) + collector.stats['duplicates_merged'] == before:
-        raise InputError(source.name, 'unknown format: not JSON, not a Twitter archive, and no line holds a Fediverse handle or profile URL')
+        raise UnknownFormat(source.name, 'unknown format: not JSON, not a Twitter archive, and no line holds a Fediverse handle or profile URL')
     if progress:
         progress(source, count)
     return count

@@ -51,7 +51,7 @@ def test_first_run_writes_second_run_changes_nothing(capsys, tmp_path):
     assert first['summary']['accounts_selected'] == 11
     assert first['summary']['archive_ids_without_profile'] == 1
     assert first['lists'] == [{'title': 'Climate scientists', 'members': 2}]
-    assert any('1 followed accounts from the archive have no profile data' in warning_text(w) for w in first['warnings'])
+    assert any('1 followed accounts from the archive or ID lists have no profile data' in warning_text(w) for w in first['warnings'])
     with open(str(tmp_path / 'out' / 'mastodon_follows.yml'), encoding='utf-8') as handle:
         follows = yaml.safe_load(handle)
     assert follows['lists'] == [{'title': 'Climate scientists', 'members': ['janedoe@fediscience.org', 'paulo@ecoevo.social']}]

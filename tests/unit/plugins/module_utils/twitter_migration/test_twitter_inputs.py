@@ -69,11 +69,11 @@ def test_unknown_formats(tmp_path, content, message):
     assert str(caught.value).startswith(str(path))
 
 
-def test_missing_file_and_plain_folder(tmp_path):
+def test_missing_file_and_empty_folder(tmp_path):
     with pytest.raises(InputError, match='no such file') as caught:
         read_inputs([(str(tmp_path / 'nope.zip'), None)])
     assert caught.value.source == str(tmp_path / 'nope.zip')
-    with pytest.raises(InputError, match='not an extracted Twitter archive'):
+    with pytest.raises(InputError, match='the folder is empty'):
         read_inputs([(str(tmp_path), None)])
 
 
@@ -239,8 +239,8 @@ def test_list_title_for_list_member_dumps():
 
 # -- JSON that is not Twitter data ------------------------------------------------------------------
 @pytest.mark.parametrize('document, message', [
-    ('{"foo": 1}', 'not a Twitter user or API page'),
-    ('[{"foo": 1}]', 'not a Twitter user, API page or archive entry'),
+    ('{"foo": 1}', 'not a Twitter user, API page, list or archive entry'),
+    ('[{"foo": 1}]', 'not a Twitter user, API page, list or archive entry'),
     ('[1, 2]', 'not Twitter users'),
     ('{"users": [{"name": "no screen name"}]}', 'not a Twitter v1.1 user'),
     ('{"errors": [{"message": "Rate limit exceeded", "code": 88}]}', 'API error response'),
