@@ -107,3 +107,17 @@ def test_json_follows_and_split_files(capsys, tmp_path):
                      'mastodon_follows.json', 'twitter_migration_report.json']
     with open(str(tmp_path / 'out' / 'mastodon_follows.json'), encoding='utf-8') as handle:
         assert len(json.load(handle)['accounts']) == 8
+
+
+def test_a_backup_folder_as_src(capsys, tmp_path):
+    result = run_module(capsys, src=[os.path.join(FIXTURES, 'backup_folder')], dest=str(tmp_path / 'out'))
+    assert result['rc'] == 0 and result['changed']
+    assert sorted(item['title'] for item in result['lists']) == ['Climate scientists', 'Historians', 'Open source']
+    assert result['summary']['files_skipped'] == 3
+    assert any('list-9999-members.json: members of the Twitter list 9999' in warning_text(w) for w in result['warnings'])
+
+
+def test_empty_dest_names_the_option(capsys, tmp_path):
+    result = run_module(capsys, src=[os.path.join(FIXTURES, 'handles.txt')], dest='')
+    assert result['rc'] == 1 and result['failed']
+    assert result['msg'] == "dest: the output folder is empty (''); give the folder to write into, for example fediverse-follows"

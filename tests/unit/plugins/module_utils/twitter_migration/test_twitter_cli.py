@@ -109,3 +109,22 @@ def test_progress_is_throttled_and_names_the_input():
     progress.last -= 2
     progress(source, 5000)
     assert stream.text == 'big.json: 5,000 records, 0.0 MB (0%), 0 s\n'
+
+
+def test_a_backup_folder_point_it_at_your_backup(tmp_path):
+    done = launch(os.path.join(FIXTURES, 'backup_folder'), '-o', str(tmp_path / 'out'))
+    assert done.returncode == 0, done.stderr
+    table = dict((line[:40].strip(), line[40:].strip()) for line in done.stdout.splitlines() if len(line) > 40 and line[40:].strip().replace(',', '').isdigit())
+    assert table['files skipped (not Twitter data)'] == '3'
+    assert table['lists'] == '3' and table['members of lists no metadata names'] == '1'
+    assert 'warning: 3 files are not Twitter data and were skipped: ' in done.stdout
+    assert sorted(os.listdir(str(tmp_path / 'out'))) == ['following_accounts.csv', 'lists.csv', 'mastodon_follows.yml', 'twitter_migration_report.json']
+
+
+def test_empty_output_folder_names_the_option(tmp_path):
+    # Issue 15: an empty -o was reported as "''".
+    done = launch(os.path.join(FIXTURES, 'handles.txt'), '-o', '', cwd=str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr == ("twitter-to-fediverse: error: -o/--output-dir: the output folder is empty (''); "
+                           'give the folder to write into, for example fediverse-follows\n')
+    assert os.listdir(str(tmp_path)) == []

@@ -59,6 +59,9 @@ def test_formats_are_recognised_by_content_not_name(tmp_path):
     (b'', 'empty'),
     (b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR', 'unknown format: binary'),
     (b'\xff\xfe[\x00]\x00', 'UTF-16'),
+    # Without a byte-order mark (issue 15: was called binary data).
+    ('{"users": []}\n'.encode('utf-16-le'), 'UTF-16LE text without a byte-order mark is not supported; save the file as UTF-8'),
+    ('@jane@mas.to\n'.encode('utf-16-be'), 'UTF-16BE text without a byte-order mark'),
     (b'caf\xe9 au lait', 'not UTF-8'),
 ])
 def test_unknown_formats(tmp_path, content, message):
@@ -190,6 +193,26 @@ def test_archive_member_with_truncated_json(tmp_path):
         read_inputs([(str(make_zip(tmp_path / 'a.zip', root=str(root))), None)])
     assert caught.value.source.endswith('a.zip:data/following.js')
     assert caught.value.line is not None
+
+
+@pytest.mark.parametrize('method', [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_archive_with_a_corrupt_member_names_the_member(tmp_path, method):
+    # Issue 15: a damaged member was reported as invalid JSON.
+    path = tmp_path / 'twitter-damaged.zip'
+    following = 'window.YTD.following.part0 = %s' % json.dumps([{'following': {'accountId': str(n)}} for n in range(3000)], indent=2)
+    with zipfile.ZipFile(str(path), 'w', method) as archive:
+        archive.writestr('data/following.js', following)
+        info = archive.getinfo('data/following.js')
+    data = bytearray(path.read_bytes())
+    middle = info.header_offset + 30 + len('data/following.js') + info.compress_size // 2
+    for index in range(middle, middle + 40):
+        data[index] ^= 0x5a
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError) as caught:
+        read_inputs([(str(path), None)])
+    assert caught.value.source == '%s:data/following.js' % path
+    assert 'this member of the ZIP archive is corrupt' in str(caught.value) and 'download it again' in str(caught.value)
+    assert 'invalid JSON' not in str(caught.value)
 
 
 def test_archive_missing_a_listed_file(tmp_path):
