@@ -34,6 +34,9 @@ NAME_RE = re.compile(r"^\d{8}T\d{6}Z$")
 PARTIAL_RE = re.compile(r"^\.(\d{8}T\d{6}Z)\.partial$")
 FORMAT = 1
 CHUNK = 1024 * 1024
+# The node exporter's textfile collector reads *.prom here (Debian's default; the monitoring role mounts it).
+TEXTFILE_DIR = "/var/lib/prometheus/node-exporter"
+METRICS_FILE = "fediverse_deploy_backup.prom"
 
 
 class BackupError(Exception):
@@ -400,6 +403,32 @@ def offsite(config: dict, path: str) -> None:
         raise BackupError(f"the off-host copy command exited {result.returncode} (the local backup {path} is kept)")
 
 
+def success_metrics(finished: float, size: int) -> str:
+    """The textfile-collector lines of a backup that succeeded at ``finished`` (Unix time) with ``size`` bytes."""
+    return (
+        "# HELP fediverse_deploy_backup_last_success_timestamp_seconds When the last backup succeeded.\n"
+        "# TYPE fediverse_deploy_backup_last_success_timestamp_seconds gauge\n"
+        f"fediverse_deploy_backup_last_success_timestamp_seconds {finished:.3f}\n"
+        "# HELP fediverse_deploy_backup_last_size_bytes Size of the last successful backup.\n"
+        "# TYPE fediverse_deploy_backup_last_size_bytes gauge\n"
+        f"fediverse_deploy_backup_last_size_bytes {int(size)}\n"
+    )
+
+
+def export_metrics(config: dict, result: dict, finished: float) -> None:
+    """Write the success metrics atomically (a scrape never sees half a file), if the directory exists."""
+    directory = config.get("metrics_textfile_dir", TEXTFILE_DIR)
+    if not directory or not os.path.isdir(directory):
+        return
+    temporary = os.path.join(directory, f".{METRICS_FILE}.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(success_metrics(finished, result["size"]))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(temporary, 0o644)  # the exporter runs as nobody
+    os.rename(temporary, os.path.join(directory, METRICS_FILE))
+
+
 def _terminated(signum, _frame):
     raise BackupError(f"stopped by signal {signum}")
 
@@ -425,6 +454,10 @@ def main(argv: list[str] | None = None) -> int:
         result = take_backup(config, args.reason)
         result["pruned"] = prune(config, result["name"])
         offsite(config, result["backup"])
+        try:
+            export_metrics(config, result, time.time())
+        except OSError as exc:  # the backup itself succeeded; the age alert will say the metric is stale
+            print(f"{PREFIX} warning: cannot write the success metric: {exc}", file=sys.stderr)
     except BackupError as exc:
         print(f"{PREFIX} FAILED: {exc}", file=sys.stderr)
         return 1

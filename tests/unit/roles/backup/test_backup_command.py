@@ -196,6 +196,7 @@ def setup(tmp_path):
         "keep_daily": 7,
         "keep_weekly": 4,
         "offsite_command": "",
+        "metrics_textfile_dir": str(tmp_path / "textfile"),  # made only by the tests of the success metric
     }
     path = tmp_path / "backup.json"
     path.write_text(json.dumps(config))
@@ -303,3 +304,43 @@ def test_env_file_parsing(tmp_path):
     env = tmp_path / "m.env"
     env.write_text("# comment\nLOCAL_DOMAIN='a.example'\nOTHER=1\n")
     assert backup.read_env_value(str(env), "LOCAL_DOMAIN") == "a.example"
+
+
+# --- the success metric for the node exporter's textfile collector ----------------------------------------
+
+
+def test_success_metric_lines_are_the_textfile_format():
+    assert backup.success_metrics(1764950400.25, 1234).splitlines() == [
+        "# HELP fediverse_deploy_backup_last_success_timestamp_seconds When the last backup succeeded.",
+        "# TYPE fediverse_deploy_backup_last_success_timestamp_seconds gauge",
+        "fediverse_deploy_backup_last_success_timestamp_seconds 1764950400.250",
+        "# HELP fediverse_deploy_backup_last_size_bytes Size of the last successful backup.",
+        "# TYPE fediverse_deploy_backup_last_size_bytes gauge",
+        "fediverse_deploy_backup_last_size_bytes 1234",
+    ]
+
+
+def test_a_successful_backup_exports_its_time_and_a_failed_one_leaves_it(setup, capsys, monkeypatch):
+    tmp_path, config_path, _config = setup
+    (tmp_path / "textfile").mkdir()
+    metric = tmp_path / "textfile" / "fediverse_deploy_backup.prom"
+    monkeypatch.setattr(backup.time, "time", lambda: 1764950400.0)
+    code, out, _err = run(config_path, capsys)
+    assert code == 0
+    lines = metric.read_text().splitlines()
+    assert "fediverse_deploy_backup_last_success_timestamp_seconds 1764950400.000" in lines
+    assert f"fediverse_deploy_backup_last_size_bytes {json.loads(out)['size']}" in lines
+    assert stat.S_IMODE(metric.stat().st_mode) == 0o644  # the exporter runs as nobody
+    assert os.listdir(tmp_path / "textfile") == ["fediverse_deploy_backup.prom"]  # no temporary file left
+    before = metric.read_text()
+    monkeypatch.setenv("FAKE_DOCKER_FAIL", "pg_dump")
+    monkeypatch.setattr(backup.time, "time", lambda: 1764954000.0)
+    code, _out, _err = run(config_path, capsys)
+    assert code == 1 and metric.read_text() == before  # the age alert keeps counting from the last success
+
+
+def test_no_textfile_directory_means_no_metric_and_no_error(setup, capsys):
+    tmp_path, config_path, _config = setup
+    code, _out, err = run(config_path, capsys)
+    assert code == 0 and "warning" not in err
+    assert not (tmp_path / "textfile").exists()
