@@ -13,7 +13,7 @@ SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule
 
 .DEFAULT_GOAL := help
 .PHONY: help test venv host images lint build sanity units units-fast functional molecule demo demo-clean clean constraints \
-        bench bench-deploy bench-twitter bench-follows
+        bench bench-deploy bench-twitter bench-follows promtool
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,9 +35,13 @@ host:  ## host packages and a running Docker engine (installs them as root on De
 images: venv host  ## build the offline test images (cached by a hash of their inputs)
 	$(BIN)/python tests/images/build.py --save
 
-lint: venv  ## yamllint and ansible-lint (production profile)
+lint: venv  ## yamllint and ansible-lint (production profile), and the alert rules with promtool
 	yamllint --strict .
 	scripts/with-collection-tree ansible-lint --strict
+	$(MAKE) --no-print-directory promtool
+
+promtool: venv host  ## the monitoring role's alert rules: promtool check rules + promtool test rules (tests/promtool)
+	$(BIN)/python scripts/check-alert-rules
 
 build: venv  ## build the collection tarball, install it offline, resolve every role/module/playbook by FQCN
 	scripts/check-collection-build
