@@ -29,6 +29,56 @@ RETRYABLE_STATUS = frozenset((500, 502, 503, 504))
 _LINK_RE = re.compile(r'<([^>]+)>\s*;\s*rel="?([^";]+)"?')
 
 
+def connection_problems(params):
+    """What is wrong with the connection options, before any request: sentences naming the option and the fix.
+
+    The token itself never appears in them.
+    """
+    problems = []
+    url_problem = api_url_problem(params.get('api_url'))
+    if url_problem:
+        problems.append(url_problem)
+    token = clean_token(params.get('api_token'))
+    if not token:
+        problems.append('api_token is empty; give the access token of the Mastodon user (Preferences > Development)')
+    elif not all(33 <= ord(char) < 127 for char in token):
+        problems.append('api_token contains spaces, line breaks or other characters no access token has (the token is '
+                        'not shown); check where it is read from, and trim it')
+    for name, low in (('retries', 0), ('max_wait', 0), ('timeout', 1)):
+        value = params.get(name)
+        if value is not None and value < low:
+            problems.append('%s is %d; it must be %d or more' % (name, value, low))
+    return problems
+
+
+def clean_token(token):
+    """The token without the surrounding whitespace a block scalar or a file read leaves (a trailing newline)."""
+    return (token or '').strip()
+
+
+def api_url_problem(url):
+    """Why ``url`` cannot be a Mastodon base URL (scheme, host, no path), or None."""
+    example = 'e.g. https://social.example.org'
+    url = (url or '').strip()
+    if not url:
+        return 'api_url is empty; set it to the base URL of the Mastodon instance, %s' % example
+    if any(char.isspace() for char in url):
+        return 'api_url %r contains whitespace; write the base URL of the instance, %s' % (url, example)
+    try:
+        parts = urlsplit(url)
+        parts.port  # pylint: disable=pointless-statement  # raises on a bad port
+    except ValueError as exc:
+        return 'api_url %r is not a URL (%s); write the base URL of the instance, %s' % (url, exc, example)
+    if '://' not in url or parts.scheme not in ('http', 'https'):
+        return 'api_url %r must start with https:// (or http://), %s' % (url, example)
+    if not parts.hostname:
+        return 'api_url %r has no host name, %s' % (url, example)
+    if parts.path.strip('/') or parts.query or parts.fragment or parts.username:
+        return ('api_url %r must be the bare base URL, without a path, query or credentials (the module adds '
+                '/api/v1/...): use %s://%s' % (url, parts.scheme, parts.hostname + (':%d' % parts.port if parts.port else '')))
+    return None
+
+
 def mastodon_argument_spec():
     """Connection options shared by every module that talks to the Mastodon API."""
     return dict(
@@ -153,12 +203,13 @@ class MastodonClient(object):
     def __init__(self, module, sleep=time.sleep, clock=time.time):
         self.module = module
         params = module.params
-        self.base_url = params['api_url'].rstrip('/')
+        self.base_url = params['api_url'].strip().rstrip('/')
         self._base = urlsplit(self.base_url)
-        self._token = params['api_token']
+        # connection_problems() refused a token with inner whitespace and negative bounds before this.
+        self._token = clean_token(params['api_token'])
         self.timeout = params.get('timeout') or 30
-        self.retries = max(0, params.get('retries') or 0)
-        self.max_wait = max(0, params.get('max_wait') or 0)
+        self.retries = params.get('retries') or 0
+        self.max_wait = params.get('max_wait') or 0
         self.ca_path = params.get('ca_path')
         self._sleep = sleep
         self._clock = clock
@@ -166,6 +217,8 @@ class MastodonClient(object):
         self.requests_by_method = {}
         self.waited = 0.0
         self.rate_limit = {}
+        self.faults = 0         # 5xx answers and lost connections met (each retried or read back)
+        self.read_backs = 0     # writes whose fault was resolved by reading back what the server holds
 
     # -- public API ---------------------------------------------------------
 
@@ -180,6 +233,55 @@ class MastodonClient(object):
 
     def delete(self, path, params=None):
         return self.request('DELETE', path, params=params, idempotent=True)[0]
+
+    def write(self, method, path, body=None, params=None, read_back=None):
+        """A write Mastodon does not make idempotent (create a list, follow, add list members).
+
+        After a 5xx or a lost connection, the write may or may not have happened. ``read_back()`` finds out
+        with reads (which are retried) and returns ``(True, answer)`` when it happened, or ``(False, body)``
+        with what is still to be sent; only that is sent again. So a fault that a read-back resolves never
+        fails the run, and nothing is written twice. 429 is retried inside request(): Mastodon answers it
+        before doing anything.
+        """
+        backoff = generate_jittered_backoff(retries=self.retries, delay_base=1, delay_threshold=30)
+        attempt = 0
+        while True:
+            try:
+                return self.request(method, path, params=params, body=body, idempotent=False)[0]
+            except (ConnectionFailed, ServerError) as exc:
+                if read_back is None or attempt >= self.retries or not _transient(exc):
+                    raise
+            # Give a write that is still running on the server the time to finish before looking for it.
+            self._pause(max(1, next(backoff, 1)))
+            attempt += 1
+            done, value = read_back()
+            if done:
+                self.read_backs += 1
+                return value
+            body = value
+
+    def probe(self):
+        """Check, without the token, that api_url answers like a Mastodon instance; return a problem or None.
+
+        GET /api/v2/instance (Mastodon 4.0 and later), then /api/v1/instance. The message names api_url and
+        never includes what a web server that is not Mastodon sent back (an HTML page, say).
+        """
+        where = 'api_url %s' % self.base_url
+        for path in ('/api/v2/instance', '/api/v1/instance'):
+            try:
+                data, info = self.request('GET', path, auth=False)
+            except NotFoundError:
+                continue
+            except ConnectionFailed as exc:
+                return '%s is not reachable (%s); check the URL, DNS, TLS and that the instance is up' % (where, exc.message)
+            except MastodonAPIError as exc:
+                return ('%s does not answer like a Mastodon instance: GET %s gave HTTP %s (%s)'
+                        % (where, path, exc.status, _short(exc.message)))
+            if isinstance(data, dict) and (data.get('uri') or data.get('domain')) and data.get('version'):
+                return None
+            return ('%s does not answer like a Mastodon instance: GET %s gave no instance JSON (Content-Type %s); '
+                    'is it the base URL of the instance?' % (where, path, info.get('content-type') or 'unknown'))
+        return '%s does not answer like a Mastodon instance: /api/v2/instance and /api/v1/instance are not found' % where
 
     def paginate(self, path, params=None):
         """Yield every item of a paginated collection, following rel="next" verbatim.
@@ -196,7 +298,7 @@ class MastodonClient(object):
             yield from data or []
             url = parse_link_header(info.get('link')).get('next') if data else None
 
-    def request(self, method, path, params=None, body=None, idempotent=None):
+    def request(self, method, path, params=None, body=None, idempotent=None, auth=True):
         """Send one API call, retrying 429/5xx/connection failures within the bounds.
 
         Returns (decoded JSON, info). Raises a MastodonAPIError subclass.
@@ -206,10 +308,9 @@ class MastodonClient(object):
         if idempotent is None:
             idempotent = method == 'GET'
         url = self._url(path, params)
-        headers = {
-            'Authorization': 'Bearer %s' % self._token,
-            'Accept': 'application/json',
-        }
+        headers = {'Accept': 'application/json'}
+        if auth:
+            headers['Authorization'] = 'Bearer %s' % self._token
         data = None
         if body is not None:
             data = json.dumps(body)
@@ -225,8 +326,10 @@ class MastodonClient(object):
             self._track(info)
             status = info.get('status', -1)
             if 200 <= status < 300:
-                return self._decode(resp.read() if resp else b'', method, url), info
+                return self._decode(resp.read() if resp else b'', info, method, url), info
             error = self._error(status, info, method, url)
+            if _transient(error):
+                self.faults += 1
             delay = self._retry_delay(error, info, idempotent, attempt, backoff)
             if delay is None:
                 raise error
@@ -247,26 +350,37 @@ class MastodonClient(object):
             url += ('&' if '?' in url else '?') + encode_params(params)
         return url
 
-    def _decode(self, raw, method, url):
+    def _decode(self, raw, info, method, url):
         if not raw:
             return None
         try:
             return json.loads(raw)
         except ValueError:
-            raise MastodonAPIError(200, 'response is not JSON: %r' % raw[:200], method, self._path(url))
+            # Never the body itself: a proxy's or another web server's HTML page says nothing useful here.
+            raise MastodonAPIError(info.get('status', 200), 'the answer is not JSON (Content-Type %s, %d bytes)'
+                                   % (info.get('content-type') or 'unknown', len(raw)), method, self._path(url))
 
     def _path(self, url):
         return urlsplit(url).path
 
+    def _scrub(self, text):
+        """``text`` without the token, in case a library quoted a header in it (no_log masks only the raw value)."""
+        text = str(text)
+        if self._token:
+            for form in (self._token, repr(self._token)[1:-1]):
+                text = text.replace(form, '********')
+        return text
+
     def _error(self, status, info, method, url):
         body = info.get('body')
-        message = info.get('msg') or 'request failed'
+        message = self._scrub(info.get('msg') or 'request failed')
         if body:
             try:
                 decoded = json.loads(body)
-                message = decoded.get('error') or decoded.get('detail') or message
+                message = _short(decoded.get('error') or decoded.get('detail') or message)
             except (ValueError, AttributeError):
-                message = body[:200] if isinstance(body, str) else body[:200].decode('utf-8', 'replace')
+                # Not Mastodon's JSON (an HTML error page of a proxy, say): its status says enough.
+                message = '%s (the answer is not JSON, Content-Type %s)' % (message, info.get('content-type') or 'unknown')
         if status == -1 or status is None:
             return ConnectionFailed(-1, message, method, self._path(url))
         cls = _ERROR_BY_STATUS.get(status)
@@ -288,9 +402,7 @@ class MastodonClient(object):
             # This wait is the server's answer to the exhausted window; do not wait for it twice.
             self.rate_limit['remaining'] = None
             return wait
-        if not idempotent:
-            return None
-        if isinstance(error, ConnectionFailed) or error.status in RETRYABLE_STATUS:
+        if idempotent and _transient(error):
             return next(backoff, None)
         return None
 
@@ -323,7 +435,18 @@ class MastodonClient(object):
     def stats(self):
         """What the run cost, for the module result (never includes the token)."""
         return dict(total=self.requests, by_method=dict(self.requests_by_method),
-                    waited_seconds=round(self.waited, 3), rate_limit=dict((k, v) for k, v in self.rate_limit.items() if v is not None))
+                    waited_seconds=round(self.waited, 3), rate_limit=dict((k, v) for k, v in self.rate_limit.items() if v is not None),
+                    faults=self.faults, read_backs=self.read_backs)
+
+
+def _transient(error):
+    """A fault a retry or a read-back may resolve: a lost connection or a 5xx of an overloaded or restarting server."""
+    return isinstance(error, ConnectionFailed) or error.status in RETRYABLE_STATUS
+
+
+def _short(text, limit=200):
+    text = ' '.join(str(text).split())
+    return text if len(text) <= limit else text[:limit] + '...'
 
 
 def encode_params(params):

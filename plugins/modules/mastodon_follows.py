@@ -307,18 +307,25 @@ from urllib.parse import urlsplit
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_api import (
     PAGE_LIMIT, ConnectionFailed, MastodonAPIError, MastodonClient, NotFoundError, RateLimitedError, ServerError,
-    ValidationError, ForbiddenError, mastodon_argument_spec,
+    ValidationError, ForbiddenError, connection_problems, mastodon_argument_spec,
 )
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_follows_plan import (
-    LIST_REPLIES_POLICIES, account_key, chunks, lists_problems, normalize_accounts, normalize_lists,
-    plan_follows, plan_list, problem,
+    HANDLE_FIX, LIST_REPLIES_POLICIES, MAX_LISTS, account_key, chunks, lists_problems, normalize_accounts,
+    normalize_lists, option_changes, plan_follows, plan_list, problem,
 )
 
 _REASON_BY_ERROR = ((ForbiddenError, 'forbidden'), (NotFoundError, 'not_found'), (ValidationError, 'rejected'))
+# Malformed handles named in the warning; the result's `unresolved` lists them all.
+_WARN_NAMES = 10
 
 
 class Halt(Exception):
-    """The run cannot go on (rate limit beyond max_wait, or the server is unreachable)."""
+    """The run cannot go on: a rate limit beyond max_wait (not a failure), or an unreachable server (a failure)."""
+
+    def __init__(self, message, fatal):
+        super(Halt, self).__init__(message)
+        self.message = message
+        self.fatal = fatal
 
 
 class FollowsRun(object):
@@ -332,16 +339,23 @@ class FollowsRun(object):
         self.out = dict(followed=[], requested=[], already_followed=[], pending=[], updated=[], unfollowed=[],
                         unresolved=[], lists=[], remaining=[])
         self.changed = False
-        self.failure = None
-        self.follows_blocked = None
-        self.handles = {}       # account id -> handle, for messages and list members
-        self.wanted = {}
+        self.stop = None            # the Halt that ended the run early, if any
+        self.follows_blocked = None  # why new follows stop (the daily follow limit); other actions go on
+        self.handles = {}           # account id -> handle, for messages and list members
+        self.wanted = {}            # handle -> follow options
         self.specs = []
+        self.local_domain = ''
+        self.self_key = None
+        self.followed = {}          # handle -> account id, read from the following list
+        self.resolved = {}          # handle -> Account entity or problem dict
+        self.relationships = {}
+        self.plan = None
         self.list_actions = []
 
     # -- read -----------------------------------------------------------------
 
-    def read(self):
+    def prepare(self):
+        """Normalise the input, before any request: strict fails here, malformed handles are warned about."""
         wanted, problems = normalize_accounts(self.params['accounts'])
         self.specs, list_problems = normalize_lists(self.params['lists'])
         self.out['unresolved'].extend(problems + list_problems)
@@ -352,17 +366,18 @@ class FollowsRun(object):
         self.wanted = wanted
         if self.params['strict'] and self.out['unresolved']:
             self.fail_strict()
+        self.warn_malformed()
 
+    def read(self):
+        wanted = self.wanted
         me = self.client.get('/api/v1/accounts/verify_credentials')
         self.local_domain = urlsplit(me.get('url') or '').netloc.lower()
         self.self_key = account_key(me, self.local_domain)
-        self.followed = {}
         if wanted or self.params['exclusive']:
             for account in self.client.paginate('/api/v1/accounts/%s/following' % me['id']):
                 key = account_key(account, self.local_domain)
                 self.followed[key] = account['id']
                 self.handles[account['id']] = key
-        self.resolved = {}
         for handle in wanted:
             if handle not in self.followed and handle != self.self_key:
                 self.resolved[handle] = self.resolve(handle)
@@ -376,14 +391,24 @@ class FollowsRun(object):
             self.plan.unfollow = []
         self.read_lists()
 
+    def warn_malformed(self):
+        """Dropping a handle the user wrote is worth a visible warning, not only an entry in the result."""
+        malformed = [p for p in self.out['unresolved'] if p['reason'] == 'malformed']
+        if not malformed:
+            return
+        names = ', '.join('%r (%s)' % (p['account'], p['detail']) for p in malformed[:_WARN_NAMES])
+        more = ' and %d more' % (len(malformed) - _WARN_NAMES) if len(malformed) > _WARN_NAMES else ''
+        self.module.warn('skipped %d malformed handle(s): %s%s; %s, or set strict: true to fail on them'
+                         % (len(malformed), names, more, HANDLE_FIX))
+
     def get_or_halt(self, path, params):
         """GET while planning: a rate limit or an outage halts the run, which then reports what remains."""
         try:
             return self.client.get(path, params)
         except RateLimitedError as exc:
-            raise Halt(self.limit_message(exc))
+            raise Halt(self.limit_message(exc), fatal=False)
         except (ConnectionFailed, ServerError) as exc:
-            raise Halt(str(exc))
+            raise Halt(str(exc), fatal=True)
 
     def resolve(self, handle):
         """Account entity for a handle, or a problem dict."""
@@ -431,15 +456,15 @@ class FollowsRun(object):
                 for relationship in self.get_or_halt('/api/v1/accounts/relationships', {'id[]': batch}) or []:
                     relationships[relationship['id']] = relationship
             except MastodonAPIError as exc:
-                raise Halt(str(exc))
+                raise Halt(str(exc), fatal=True)
         return relationships
 
     def read_lists(self):
-        self.list_actions = []
         if not self.specs and not self.params['lists_exclusive']:
             return
+        all_lists = self.client.get('/api/v1/lists') or []
         existing = {}
-        for item in self.client.get('/api/v1/lists') or []:
+        for item in all_lists:
             existing.setdefault(item['title'], item)
         titles = set(spec['title'] for spec in self.specs)
         if self.params['lists_exclusive'] and self.state == 'present':
@@ -456,6 +481,17 @@ class FollowsRun(object):
                     self.handles.setdefault(account['id'], members[account['id']])
             action = plan_list(spec, current, members, member_ids, self.state)
             self.list_actions.append((spec, current, members, action))
+        self.check_list_limit(len(all_lists))
+
+    def check_list_limit(self, count):
+        """Mastodon refuses a 51st list; find out before any change rather than after the first lists."""
+        deleted = sum(1 for dummy, dummy2, dummy3, action in self.list_actions if action.get('delete'))
+        created = [spec['title'] for spec, dummy, dummy2, action in self.list_actions if action.get('create')]
+        if created and count - deleted + len(created) > MAX_LISTS:
+            self.module.fail_json(
+                msg='lists: the user has %d lists and %d more would make %d, but Mastodon allows %d lists per account; '
+                    'nothing was changed. Delete lists in Mastodon, or set lists_exclusive: true to delete those not in lists'
+                    % (count - deleted, len(created), count - deleted + len(created), MAX_LISTS))
 
     def member_ids(self):
         """Ids of handles that are, or are planned to be, followed or requested."""
@@ -482,6 +518,7 @@ class FollowsRun(object):
             if self.step('update', handle, lambda: self.follow(account_id, changes)):
                 self.out['updated'].append(handle)
         for handle, account_id in plan.unfollow:
+            # Unfollowing twice is harmless in Mastodon (it answers the relationship), so this one is retried.
             if self.step('unfollow', handle, lambda: self.client.post('/api/v1/accounts/%s/unfollow' % account_id, idempotent=True)):
                 self.out['unfollowed'].append(handle)
         for handle, account_id, options in plan.follow:
@@ -495,16 +532,43 @@ class FollowsRun(object):
         for spec, current, members, action in self.list_actions:
             self.write_list(spec, current, members, action)
 
+    # Each write below that Mastodon does not make idempotent reads back, after a fault, whether it happened.
+
     def follow(self, account_id, options):
-        if self.module.check_mode:
-            return dict(following=True)
-        # Mastodon treats a repeated follow as an update, so a retry after a lost answer is harmless.
-        return self.client.post('/api/v1/accounts/%s/follow' % account_id, body=options, idempotent=True)
+        """Follow, or change a follow's options; the relationship tells whether a write with a lost answer happened."""
+        def read_back():
+            relationship = self.client.get('/api/v1/accounts/relationships', {'id[]': [account_id]})[0]
+            done = (relationship.get('following') or relationship.get('requested')) and not option_changes(options, relationship)
+            return bool(done), (relationship if done else options)
+        return self.client.write('POST', '/api/v1/accounts/%s/follow' % account_id, body=options, read_back=read_back)
+
+    def create_list(self, body):
+        def read_back():
+            found = [item for item in self.client.get('/api/v1/lists') or [] if item.get('title') == body['title']]
+            return bool(found), (found[0] if found else body)
+        return self.client.write('POST', '/api/v1/lists', body=body, read_back=read_back)
+
+    def add_members(self, list_id, account_ids):
+        """Add accounts to a list; after a fault only those not on it yet are sent again (Mastodon refuses repeats)."""
+        path = '/api/v1/lists/%s/accounts' % list_id
+
+        def read_back():
+            present = set(str(a['id']) for a in self.client.get(path, dict(limit=0)) or [])
+            missing = [i for i in account_ids if str(i) not in present]
+            return not missing, ({} if not missing else {'account_ids': missing})
+        return self.client.write('POST', path, body={'account_ids': account_ids}, read_back=read_back)
+
+    def delete_list(self, list_id):
+        # A retried delete whose first answer was lost finds the list gone: that is what was asked for.
+        try:
+            return self.client.delete('/api/v1/lists/%s' % list_id)
+        except NotFoundError:
+            return {}
 
     def step(self, action, subject, call):
         """Run one write (skipped in check mode); returns its answer, or None when it did not happen."""
-        if self.failure is not None:
-            self.remaining(subject, action, 'not attempted after: %s' % self.failure)
+        if self.stop is not None:
+            self.remaining(subject, action, 'not attempted after: %s' % self.stop.message)
             return None
         if self.module.check_mode:
             self.changed = True
@@ -516,11 +580,11 @@ class FollowsRun(object):
             if action == 'follow':
                 self.follows_blocked = reason
             else:
-                self.failure = reason
+                self.stop = Halt(reason, fatal=False)
             self.remaining(subject, action, reason)
             return None
         except (ConnectionFailed, ServerError) as exc:
-            self.failure = str(exc)
+            self.stop = Halt(str(exc), fatal=True)
             self.remaining(subject, action, str(exc))
             return None
         except MastodonAPIError as exc:
@@ -536,11 +600,11 @@ class FollowsRun(object):
         self.out['lists'].append(report)
         title = spec['title']
         if action.get('delete'):
-            report['deleted'] = self.step('delete list', title, lambda: self.client.delete('/api/v1/lists/%s' % current['id'])) is not None
+            report['deleted'] = self.step('delete list', title, lambda: self.delete_list(current['id'])) is not None
             return
         if action['create']:
             body = dict((k, spec[k]) for k in ('title', 'replies_policy', 'exclusive') if spec.get(k) is not None)
-            created = self.step('create list', title, lambda: self.client.post('/api/v1/lists', body=body))
+            created = self.step('create list', title, lambda: self.create_list(body))
             if created is None:
                 return
             report['created'] = True
@@ -555,10 +619,10 @@ class FollowsRun(object):
         for i in action['add']:
             if self.handles.get(i) in blocked:
                 self.remaining(self.handles.get(i), 'add to list %s' % title, 'the account is not followed yet')
-        list_path = '/api/v1/lists/%s/accounts' % report['id']
         for batch in chunks(to_add, PAGE_LIMIT):
-            if self.step('add to list %s' % title, title, lambda: self.client.post(list_path, body={'account_ids': batch})) is not None:
+            if self.step('add to list %s' % title, title, lambda: self.add_members(report['id'], batch)) is not None:
                 report['members_added'].extend(self.handles.get(i, i) for i in batch)
+        list_path = '/api/v1/lists/%s/accounts' % report['id']
         for batch in chunks(action['remove'], PAGE_LIMIT):
             if self.step('remove from list %s' % title, title, lambda: self.client.delete(list_path, {'account_ids[]': batch})) is not None:
                 report['members_removed'].extend(members.get(i, i) for i in batch)
@@ -604,7 +668,7 @@ class FollowsRun(object):
                        members_removed=sum(len(x['members_removed']) for x in lists),
                        requests=stats['total'])
         result = dict(changed=self.changed, complete=not out['remaining'], summary=summary, requests=stats, **out)
-        if self.module._diff and hasattr(self, 'plan'):
+        if self.module._diff and self.plan is not None:
             result['diff'] = self.diff()
         return result
 
@@ -631,31 +695,37 @@ def main():
         strict=dict(type='bool', default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    # Every input problem is refused before the first request.
+    problems = connection_problems(module.params) + lists_problems(module.params['lists'])
     if module.params['state'] == 'absent' and (module.params['exclusive'] or module.params['lists_exclusive']):
-        module.fail_json(msg='exclusive and lists_exclusive apply only to state=present')
-    problems = lists_problems(module.params['lists'])
+        problems.append('exclusive and lists_exclusive apply only to state=present; remove them, or use state: present')
     if problems:
-        module.fail_json(msg='Invalid lists, nothing was changed: %s' % '; '.join(problems))
+        module.fail_json(msg='Invalid options, nothing was changed: %s' % '; '.join(problems))
 
-    run = FollowsRun(module, MastodonClient(module))
+    client = MastodonClient(module)
+    run = FollowsRun(module, client)
+    run.prepare()
+    problem_text = client.probe()
+    if problem_text:
+        module.fail_json(msg=problem_text + '; nothing was changed')
     try:
         run.read()
     except Halt as exc:
-        run.failure = str(exc)
+        run.stop = exc
     except RateLimitedError as exc:
-        run.failure = run.limit_message(exc)
+        run.stop = Halt(run.limit_message(exc), fatal=False)
     except MastodonAPIError as exc:
         module.fail_json(msg='Mastodon API: %s' % exc, **run.result())
-    if run.failure is not None:
+    if run.stop is not None:
         # Nothing was written yet; a rate limit is not an error, a dead server is.
         for handle in run.wanted:
-            run.remaining(handle, 'resolve', run.failure)
-        if run.failure.startswith(('rate limit', 'daily follow limit')):
-            module.exit_json(**run.result())
-        module.fail_json(msg='Mastodon API: %s' % run.failure, **run.result())
+            run.remaining(handle, 'resolve', run.stop.message)
+        if run.stop.fatal:
+            module.fail_json(msg='Mastodon API: %s' % run.stop.message, **run.result())
+        module.exit_json(**run.result())
     run.write()
-    if run.failure is not None and not run.failure.startswith(('rate limit', 'daily follow limit')):
-        module.fail_json(msg='Mastodon API: %s; the changes made so far are reported, a re-run continues' % run.failure,
+    if run.stop is not None and run.stop.fatal:
+        module.fail_json(msg='Mastodon API: %s; the changes made so far are reported, a re-run continues' % run.stop.message,
                          **run.result())
     if run.out['remaining']:
         module.warn('%d action(s) remain (%s); run the task again later to continue'

@@ -98,6 +98,15 @@ class Double:
 
     def clear_faults(self):
         self.api("DELETE", "/api/v1/_mock/faults")
+        self.api("POST", "/_double/flaky", {"every": None})
+
+    def lose_answer(self, path_regex, method="POST", count=1):
+        """Carry out the next matching write, then answer 503: the client cannot know it happened."""
+        self.api("POST", "/_double/lose_answer", {"method": method, "path_regex": path_regex, "count": count})
+
+    def flaky(self, every):
+        """Answer 503 to every ``every``-th request; writes alternately before and after they are done."""
+        self.api("POST", "/_double/flaky", {"every": every})
 
     def requests(self):
         return self.api("GET", "/_double/requests")
@@ -107,6 +116,10 @@ class Double:
 
     def writes(self):
         return [r for r in self.requests() if r["method"] != "GET"]
+
+    def applied_writes(self):
+        """Writes the server carried out: answered 2xx, or done before a 503 lost their answer."""
+        return [r for r in self.writes() if r.get("fault") == "after" or 200 <= (r.get("status") or 0) < 300]
 
     def account_id(self, handle):
         return self.api("GET", "/api/v1/accounts/lookup?acct=" + handle)["id"]
@@ -172,7 +185,7 @@ def run_module(tmp_path_factory):
                ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_HOME=os.path.join(workdir, "home"),
                ANSIBLE_NOCOLOR="true", ANSIBLE_DEPRECATION_WARNINGS="false")
 
-    def run(double, check=False, diff=False, **args):
+    def run(double, check=False, diff=False, _timeout=120, **args):
         args.setdefault("api_url", double.url)
         args.setdefault("api_token", TOKEN)
         playbook = os.path.join(workdir, "play.yml")
@@ -183,7 +196,7 @@ def run_module(tmp_path_factory):
         command = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", playbook]
         command += ["--check"] * check + ["--diff"] * diff
         started = time.monotonic()
-        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=_timeout, check=False)
         elapsed = time.monotonic() - started
         try:
             output = json.loads(proc.stdout)
@@ -191,6 +204,7 @@ def run_module(tmp_path_factory):
         except (ValueError, KeyError, IndexError):
             raise AssertionError("ansible-playbook output not understood (rc %s):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr))
         result["_elapsed"] = elapsed
+        result["_output"] = proc.stdout + proc.stderr
         return proc.returncode, result
 
     return run

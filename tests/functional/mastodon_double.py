@@ -12,7 +12,13 @@ prints ``PORT <n>`` and serves until killed. Corrections (each a documented Mast
   00:00 UTC (mastodon-mock has no follow limit); the limit is set through ``/_double/follow_limit``.
 
 It also counts requests on the server side: ``GET /_double/requests`` lists them (method, path,
-query, JSON body), ``DELETE /_double/requests`` clears the log. ``POST /api/v1/_mock/reset``
+query, JSON body, status), ``DELETE /_double/requests`` clears the log.
+
+Faults that mastodon-mock's own rules cannot make: ``POST /_double/flaky {"every": n}`` answers 503 to
+every n-th API request. A write's fault alternates between a 503 before anything is done and a 503
+after the write is done (its answer lost, as when a proxy times out or a connection drops): the log
+marks them ``"fault": "before"`` or ``"after"``. ``{"every": null}`` stops it. ``POST /_double/lose_answer
+{"method": "POST", "path_regex": "...", "count": 1}`` does the next matching write(s) and answers 503. ``POST /api/v1/_mock/reset``
 (mastodon-mock's own) restores the seed and also clears the log and the follow counter.
 """
 
@@ -46,6 +52,10 @@ class Double:
         self.log = []
         self.follow_limit = None
         self.follows = 0
+        self.flaky = None       # answer 503 to every n-th API request
+        self.seen = 0           # API requests since flaky was set
+        self.write_faults = 0
+        self.lose = []          # [method, path regex, count]: writes done whose answer is a 503
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -60,13 +70,23 @@ class Double:
             more = message.get("more_body", False)
         if path.startswith("/_double/"):
             return await self.control(method, path, body, send)
+        fault = entry = None
         if path == "/api/v1/_mock/reset":
             self.log.clear()
             self.follows = 0
+            self.flaky = None
+            self.lose = []
         elif not path.startswith("/api/v1/_mock"):
-            self.record(method, path, scope, body)
+            entry = self.record(method, path, scope, body)
+            fault = self.fault_for(method, path)
+            if fault is not None:
+                entry["fault"] = fault
+            if fault == "before":
+                entry["status"] = 503
+                return await _json(send, 503, {"error": "Service temporarily unavailable"}, {})
             refusal = self.refuse(method, path, body)
             if refusal is not None:
+                entry["status"] = refusal[0]
                 return await _json(send, *refusal)
 
         async def replay():
@@ -77,11 +97,34 @@ class Double:
         async def watch(message):
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-            await send(message)
+            if fault != "after":
+                await send(message)
 
         await self.app(scope, replay, watch)
         if method == "POST" and _FOLLOW_RE.match(path) and status.get("code") == 200:
             self.follows += 1
+        if entry is not None:
+            entry["status"] = status.get("code")
+        if fault == "after":
+            # The write is done; the client sees a 503, as if a proxy lost the answer.
+            return await _json(send, 503, {"error": "Service temporarily unavailable"}, {})
+        return None
+
+    def fault_for(self, method, path):
+        """None, or where the fault of this request strikes: "before" or "after" the write is done."""
+        for rule in self.lose:
+            if rule[2] > 0 and method == rule[0] and re.search(rule[1], path):
+                rule[2] -= 1
+                return "after"
+        if not self.flaky:
+            return None
+        self.seen += 1
+        if self.seen % self.flaky:
+            return None
+        if method == "GET":
+            return "before"
+        self.write_faults += 1
+        return "after" if self.write_faults % 2 else "before"
 
     def record(self, method, path, scope, body):
         entry = {"method": method, "path": path, "query": parse_qs(scope["query_string"].decode())}
@@ -91,6 +134,7 @@ class Double:
             except ValueError:
                 entry["body"] = body.decode("utf-8", "replace")
         self.log.append(entry)
+        return entry
 
     def refuse(self, method, path, body):
         """(status, payload, headers) where real Mastodon refuses and the mock would not."""
@@ -141,6 +185,14 @@ class Double:
             self.follow_limit = data.get("limit")
             self.follows = data.get("used", 0)
             return await _json(send, 200, {"limit": self.follow_limit, "used": self.follows}, {})
+        if path == "/_double/lose_answer" and method == "POST":
+            data = json.loads(body or b"{}")
+            self.lose.append([data.get("method", "POST"), data["path_regex"], data.get("count", 1)])
+            return await _json(send, 200, {}, {})
+        if path == "/_double/flaky" and method == "POST":
+            self.flaky = json.loads(body or b"{}").get("every")
+            self.seen = self.write_faults = 0
+            return await _json(send, 200, {"every": self.flaky}, {})
         return await _json(send, 404, {"error": "Record not found"}, {})
 
 

@@ -49,6 +49,8 @@ class FakeMastodon:
         return io.BytesIO(json.dumps(body).encode()), info
 
     def route(self, method, path, query, body):
+        if path == "/api/v2/instance":
+            return 200, {"domain": "social.example", "version": "4.3.0"}, {}
         if path == "/api/v1/accounts/verify_credentials":
             return 200, {"id": "1", "acct": "owner", "url": BASE + "/@owner"}, {}
         if path == "/api/v1/accounts/1/following":
@@ -105,12 +107,12 @@ def test_strict_mode_fails_on_a_malformed_handle_before_any_request(capsys):
     assert "not-a-handle (malformed)" in result["msg"] and server.calls == []
 
 
-def test_thousand_followed_accounts_cost_fourteen_requests_and_change_nothing(capsys):
+def test_thousand_followed_accounts_cost_fifteen_requests_and_change_nothing(capsys):
     server = FakeMastodon(followed=1000)
     assert run(server, accounts=list(server.followed)) == 0
     result = result_of(capsys)
-    # verify_credentials + 13 pages of 80: nothing is looked up, nothing written.
-    assert not result["changed"] and result["summary"]["requests"] == len(server.calls) == 14
+    # The instance check, verify_credentials + 13 pages of 80: nothing is looked up, nothing written.
+    assert not result["changed"] and result["summary"]["requests"] == len(server.calls) == 15
     assert result["summary"]["already_followed"] == 1000 and server.writes() == []
 
 
@@ -119,8 +121,8 @@ def test_new_accounts_cost_about_two_requests_each(capsys):
     server = FakeMastodon(followed=90, known=new)
     assert run(server, accounts=server.followed[:90] + new) == 0
     result = result_of(capsys)
-    # 1 + 2 pages + 10 lookups + 1 relationships batch + 10 follows
-    assert result["summary"]["requests"] == 24 and result["summary"]["followed"] == 10
+    # instance + verify_credentials + 2 pages + 10 lookups + 1 relationships batch + 10 follows
+    assert result["summary"]["requests"] == 25 and result["summary"]["followed"] == 10
     assert sorted(path.split("/")[4] for method, path in server.writes()) == sorted(server.id_of(h) for h in new)
 
 
