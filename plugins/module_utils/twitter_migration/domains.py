@@ -6,6 +6,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+# The same few thousand hosts come back again and again; the answers are cached (bounded).
+_CACHE = 1 << 15
+
 # Mail providers, social networks and link hubs: `user@host` or `host/@user` there is never a Fediverse account.
 # Bluesky is listed because its handles look like `user.bsky.social` and its URLs like `/profile/user`.
 EXCLUDED_DOMAINS = frozenset((
@@ -71,11 +76,13 @@ def _suffixes(host):
     return ('.'.join(parts[i:]) for i in range(len(parts) - 1))
 
 
+@lru_cache(maxsize=_CACHE)
 def is_excluded(host):
     """True for mail providers and well-known non-Fediverse sites, including their subdomains."""
     return any(suffix in EXCLUDED_DOMAINS for suffix in _suffixes(host))
 
 
+@lru_cache(maxsize=_CACHE)
 def is_plausible(host):
     """True when the host name looks like a Fediverse server (a hint in the name or a known server)."""
     if host in KNOWN_INSTANCES or any(suffix in KNOWN_INSTANCES for suffix in _suffixes(host)):
@@ -83,6 +90,7 @@ def is_plausible(host):
     return any(hint in host for hint in HOST_HINTS)
 
 
+@lru_cache(maxsize=_CACHE)
 def has_valid_tld(host):
     """False for IP-like hosts and file names (`logo@2x.png`)."""
     tld = host.rsplit('.', 1)[-1]
