@@ -39,8 +39,9 @@ options:
   relays:
     description:
       - Inbox URLs of the relays, for example V(https://relay.example.org/inbox).
-      - Each must be an http or https URL with a host. A URL ending in C(/actor) is refused with a hint, since
-        Mastodon wants the relay's inbox.
+      - Each must be an https URL with a host and a path ending in C(/inbox), without whitespace. A URL ending in
+        C(/actor) is refused with a hint, since Mastodon wants the relay's inbox. Plain http, a missing C(/inbox)
+        or a space are refused before any change (Mastodon would register a relay that never answers).
     type: list
     elements: str
     default: []
@@ -93,9 +94,20 @@ options:
     description: Seconds the runner may take (Rails boots slowly on small hosts).
     type: int
     default: 600
+  retries:
+    description:
+      - How many times a failed change is tried again (a container restarting, the database briefly away).
+      - Before each new try the relays are read back from the database, and only what is still missing is done,
+        so a relay is never created twice and a Follow is not sent again for a relay that got one. Each try boots
+        Rails once. Without O(postgres_container), the runner's own reading does the read-back.
+    type: int
+    default: 2
 notes:
   - Runs on the Mastodon host (the docker CLI must reach the engine); run it with C(become) as the stack's roles do.
   - The runner path does not write Mastodon's admin audit log (the admin page does).
+  - O(exclusive) with O(state=absent) is refused, as M(fediverse.deploy.mastodon_follows) refuses it.
+  - Relay URLs are checked before anything is read or changed, more strictly than Mastodon does: https only, no
+    whitespace, and the path must end in C(/inbox). Mastodon accepts the others, and they stay pending for ever.
 seealso:
   - module: fediverse.deploy.mastodon_follows
 '''
@@ -148,6 +160,7 @@ rails_boots:
 '''
 
 import os
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -175,21 +188,68 @@ def read_relays(module, params):
     return {url: state_name(state) for url, state in rows}
 
 
+# Seconds before a failed change is tried again, times the attempt: long enough for a container restart.
+RETRY_PAUSE = 5
+
+
+def input_problems(params):
+    """Every bad option, before anything is read or changed."""
+    problems = relay_input_problems(params["relays"], "relays")
+    if params["state"] == "absent" and params["exclusive"]:
+        problems.append("exclusive applies only to state=present (it removes the relays not listed); "
+                        "remove it, or use state: present")
+    if params["retries"] < 0:
+        problems.append("retries is %d; it must be 0 or more" % params["retries"])
+    if params["timeout"] is not None and params["timeout"] < 0:
+        problems.append("timeout is %d; it must be 0 (no limit) or more" % params["timeout"])
+    return problems
+
+
+def apply(module, params, runner_input, wanted, planned):
+    """Run the changes; after a failure, read the relays back and run again only when something is still missing.
+
+    ``planned`` is what the database read asked for (None without one). Returns (result, Rails boots); when
+    the read-back shows that a failed run did everything, the result is built from the read-back.
+    """
+    attempt = 0
+    while True:
+        try:
+            result = run_runner(module, params["docker_command"], params["container"], RELAYS_SCRIPT,
+                                dict(runner_input, dry_run=False), params["timeout"])
+        except RunnerError as err:
+            if attempt >= params["retries"]:
+                raise
+            module.warn("relays: %s; reading back what was done, then trying again (%d of %d)"
+                        % (err, attempt + 1, params["retries"]))
+        else:
+            if attempt and planned is not None:
+                result["actions"] = planned  # the retry did the rest of what this run set out to do
+            return result, attempt + 1
+        attempt += 1
+        time.sleep(RETRY_PAUSE * attempt)
+        current = read_relays(module, params)
+        if current is not None and not plan(current, wanted, params["state"], params["exclusive"]):
+            return {"actions": planned, "after": current}, attempt
+
+
 def run(module):
     params = module.params
-    problems = relay_input_problems(params["relays"], "relays")
+    problems = input_problems(params)
     if problems:
-        module.fail_json(msg="Invalid relay inbox URL(s), nothing was changed: " + "; ".join(problems))
+        module.fail_json(msg="Invalid options, nothing was changed: " + "; ".join(problems))
     wanted = normalize(params["relays"])
 
     runner_input = {"inbox_urls": wanted, "state": params["state"], "exclusive": params["exclusive"]}
     current = read_relays(module, params)
     boots = 0
     if current is None:
-        # No cheap read available: one runner call reads (and, outside check mode, applies) everything.
-        result = run_runner(module, params["docker_command"], params["container"], RELAYS_SCRIPT,
-                            dict(runner_input, dry_run=module.check_mode), params["timeout"])
-        boots = 1
+        # No cheap read available: one runner call reads (and, outside check mode, applies) everything. Its
+        # own reading is the read-back of a retry.
+        if module.check_mode:
+            result, boots = run_runner(module, params["docker_command"], params["container"], RELAYS_SCRIPT,
+                                       dict(runner_input, dry_run=True), params["timeout"]), 1
+        else:
+            result, boots = apply(module, params, runner_input, wanted, None)
         before, actions = result["before"], result["actions"]
         after = predict(before, actions) if module.check_mode else result["after"]
     else:
@@ -197,9 +257,7 @@ def run(module):
         actions = plan(current, wanted, params["state"], params["exclusive"])
         after = predict(before, actions)
         if actions and not module.check_mode:
-            result = run_runner(module, params["docker_command"], params["container"], RELAYS_SCRIPT,
-                                dict(runner_input, dry_run=False), params["timeout"])
-            boots = 1
+            result, boots = apply(module, params, runner_input, wanted, actions)
             actions, after = result["actions"], result["after"]
 
     response = {
@@ -225,9 +283,10 @@ def main():
             postgres_user=dict(type="str", default="mastodon"),
             postgres_db=dict(type="str", default="mastodon_production"),
             postgres_password=dict(type="str", no_log=True),
-            postgres_password_file=dict(type="path", default="/etc/fediverse-deploy/postgres_password"),
+            postgres_password_file=dict(type="path", default="/etc/fediverse-deploy/postgres_password", no_log=False),
             docker_command=dict(type="str", default="docker"),
             timeout=dict(type="int", default=600),
+            retries=dict(type="int", default=2),
         ),
         supports_check_mode=True,
     )

@@ -24,6 +24,7 @@ class FakeHost:
         self.relays = dict(relays)  # inbox_url -> state number
         self.commands = []
         self.environments = []
+        self.runner_faults = []  # "before" (fails, nothing done) or "after" (done, then the exec fails), in turn
 
     def run_command(self, command, data=None, binary_data=False, environ_update=None):
         self.commands.append(command)
@@ -42,10 +43,14 @@ class FakeHost:
                 actions.append({"action": "add", "inbox_url": url})
             elif self.relays[url] in (0, 3):
                 actions.append({"action": "enable", "inbox_url": url})
-        if not payload["dry_run"]:
+        if not payload["dry_run"] and not self.runner_faults[:1] == ["before"]:
             for action in actions:
                 self.relays[action["inbox_url"]] = 1
         after = {url: names[state] for url, state in self.relays.items()}
+        if self.runner_faults:
+            if self.runner_faults.pop(0) == "before":
+                assert all(url in self.relays for url in before)  # nothing was applied
+            return 137, "", "Error response from daemon: container is restarting"
         line = json.dumps({"ok": True, "changed": bool(actions), "actions": actions, "before": before, "after": after})
         return 0, "I, [boot] INFO -- : Rails booted\n" + line + "\n", ""
 
@@ -56,6 +61,7 @@ class FakeHost:
 
 def run_module(host, monkeypatch, **args):
     args.setdefault("postgres_password_file", "/nonexistent/postgres_password")
+    monkeypatch.setattr(mastodon_relay, "RETRY_PAUSE", 0)
     monkeypatch.setattr(mastodon_relay.AnsibleModule, "run_command", lambda self, *a, **k: host.run_command(*a, **k))
     with patch_module_args(args), pytest.raises(SystemExit):
         mastodon_relay.main()
@@ -142,3 +148,63 @@ def test_given_password_wins_over_the_file(monkeypatch, result, tmp_path):
     run_module(host, monkeypatch, relays=[], postgres_password="given", postgres_password_file=str(secret_file))
     result()
     assert host.environments[0] == {"PGPASSWORD": "given"}
+
+
+def test_a_change_done_before_the_runner_failed_is_read_back_not_repeated(monkeypatch, result):
+    host = FakeHost({RELAY_A: 3})
+    host.runner_faults = ["after"]
+    run_module(host, monkeypatch, relays=[RELAY_A, RELAY_B])
+    out = result()
+    assert out["changed"] is True and not out.get("failed")
+    # One Rails boot: the database read-back shows both relays pending, so the Follows are not sent again.
+    assert host.rails_boots == 1 == out["rails_boots"]
+    assert [a["action"] for a in out["actions"]] == ["enable", "add"]
+    assert host.relays == {RELAY_A: 1, RELAY_B: 1}
+    assert "trying again" in json.dumps(out["warnings"])
+
+
+def test_a_change_not_done_is_tried_again_after_the_read_back(monkeypatch, result):
+    host = FakeHost({})
+    host.runner_faults = ["before", "before"]
+    run_module(host, monkeypatch, relays=[RELAY_A])
+    out = result()
+    assert out["changed"] is True and not out.get("failed")
+    assert host.rails_boots == 3 == out["rails_boots"]
+    assert host.relays == {RELAY_A: 1} and [a["action"] for a in out["actions"]] == ["add"]
+    assert sum("psql" in command for command in host.commands) == 3  # the first read and two read-backs
+
+
+def test_retries_zero_fails_on_the_first_runner_failure(monkeypatch, result):
+    host = FakeHost({})
+    host.runner_faults = ["before"]
+    run_module(host, monkeypatch, relays=[RELAY_A], retries=0)
+    out = result()
+    assert out["failed"] is True and "container is restarting" in out["msg"] and host.rails_boots == 1
+
+
+@pytest.mark.parametrize("url, words", [
+    ("http://relay.example/inbox", "plain http"),
+    ("https://relay.example/", "must end in /inbox"),
+    ("https://relay.example/in box", "whitespace"),
+])
+def test_urls_no_relay_would_answer_are_refused_before_any_command(monkeypatch, result, url, words):
+    host = FakeHost({})
+    run_module(host, monkeypatch, relays=[RELAY_A, url])
+    out = result()
+    assert out["failed"] is True and "relays[1]" in out["msg"] and words in out["msg"]
+    assert host.commands == []
+
+
+def test_exclusive_with_state_absent_is_refused_as_mastodon_follows_does(monkeypatch, result):
+    host = FakeHost({RELAY_A: 2, RELAY_B: 2})
+    run_module(host, monkeypatch, relays=[RELAY_A], state="absent", exclusive=True)
+    out = result()
+    assert out["failed"] is True and "exclusive applies only to state=present" in out["msg"]
+    assert host.commands == []
+
+
+def test_negative_retries_are_refused(monkeypatch, result):
+    host = FakeHost({})
+    run_module(host, monkeypatch, relays=[RELAY_A], retries=-1)
+    out = result()
+    assert out["failed"] is True and "retries is -1" in out["msg"] and host.commands == []
