@@ -15,15 +15,25 @@ author:
 description:
   - Reads a static Twitter backup, finds the Fediverse handles people published in their profiles, and writes
     files to follow them again from a Mastodon account, keeping Twitter lists as Mastodon lists.
-  - 'Inputs are recognised by content: the account archive (C(twitter-*.zip) or its extracted folder), Twitter
-    API v1.1 JSON (C(users) pages of C(friends/list) or C(lists/members), arrays of users), Twitter API v2 JSON
-    (C(data) pages with C(includes.tweets) for pinned tweets, several pages per file), and plain text or CSV lists
-    of handles and profile URLs.'
+  - 'Give it the folder of the backup: every file in it is read (recursively) and recognised by its content;
+    files that are not Twitter data are listed in the result (RV(summary.files_skipped)) and the report, not
+    refused. A corrupt Twitter file is still an error naming the file and the position.'
+  - 'Formats: the account archive (C(twitter-*.zip) or its extracted folder), Twitter API v1.1 JSON (C(users)
+    pages of C(friends/list) or C(lists/members), arrays of users, C(friends/ids) pages), Twitter API v2 JSON
+    (C(data) pages with C(includes.tweets) for pinned tweets, several pages per file), twarc2 JSON Lines (pages
+    with their C(__twarc) envelope, or flattened), twarc v1 files (one user per line, or one ID per line), list
+    metadata (v1.1 C(lists/list), C(lists/ownerships), C(lists/show); v2 C(owned_lists), C(followed_lists),
+    C(lists/:id)), and plain text or CSV lists of handles and profile URLs.'
+  - 'List members are joined to the list that the list metadata names by list ID: from the twarc2 envelope''s
+    request URL, from the file name (C(lists_members_<id>...), C(list-<id>-members...)), or by O(lists). Members
+    of a list that no metadata names are followed, reported and warned about, and put in no list.'
+  - 'In a JSON Lines file, a corrupt line is skipped with a warning naming the file and the line.'
   - The archive holds only the IDs of followed accounts, no bios; its IDs are matched with the API data given in
     the same run, and IDs without profile data are listed in the report.
   - 'Handles are found in the display name, bio, location, URL and pinned tweet: C(@user@host), C(user@host) on
     hosts that look like Fediverse servers, profile URLs (C(host/@user), C(/web/@user), C(/users/user), C(/u/),
-    C(/profile/)), and obfuscated forms such as C(user [at] host [dot] social), the elephant emoji or a C(Mastodon:) label.
+    C(/profile/)), the elephant emoji or a C(Mastodon:) label, and handles written around scrapers
+    (C(@user at host.social), C(user [at] host [dot] social), C(user(at)host.social)) at a lower confidence.
     E-mail addresses and well-known non-Fediverse sites are left out.'
   - 'Writes into O(dest): C(following_accounts.csv) and C(lists.csv) for Mastodon''s import page, a file with
     the options of M(fediverse.deploy.mastodon_follows), and C(twitter_migration_report.json) with every
@@ -34,7 +44,7 @@ description:
 options:
   src:
     description:
-      - Inputs of any supported format (archive ZIP or folder, JSON files, handle lists).
+      - Inputs of any supported format, or folders of them (read recursively; hidden files and O(dest) are left out).
       - At least one of O(src) and O(lists) must be given.
     type: list
     elements: path
@@ -42,7 +52,9 @@ options:
   lists:
     description:
       - Inputs that hold the members of one Twitter list (for example C(lists/members) API pages).
-      - Their accounts are followed and also put in a Mastodon list named O(lists[].title).
+      - Their accounts are followed and also put in a Mastodon list named O(lists[].title), whatever list ID
+        their envelope or file name gives.
+      - Not needed when the backup holds the list metadata and the members files tell their list ID.
       - A CSV input with a C(List name) column assigns lists by itself and needs no entry here.
     type: list
     elements: dict
@@ -59,7 +71,7 @@ options:
         required: true
   dest:
     description:
-      - Folder for the outputs; created when missing.
+      - Folder for the outputs; created when missing. Must not be empty.
       - Numbered split files (C(following_accounts-2.csv)) left by an earlier run that are no longer needed are removed.
     type: path
     required: true
@@ -121,6 +133,12 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Find Fediverse handles in a whole backup folder (API dumps, twarc files, list metadata)
+  fediverse.deploy.twitter_handles:
+    src: ~/twitter-backup
+    dest: ~/fediverse-follows
+  delegate_to: localhost
+
 - name: Find Fediverse handles in a Twitter archive and API dumps
   fediverse.deploy.twitter_handles:
     src:
@@ -176,7 +194,16 @@ summary:
       description: Followed accounts listed in the archive.
       type: int
     archive_ids_without_profile:
-      description: Followed accounts of the archive for which no API input held profile data (listed in the report).
+      description: Followed accounts of the archive or of ID lists for which no input held profile data (listed in the report).
+      type: int
+    files_skipped:
+      description: Files of an input folder that are not Twitter data (listed with the reason in the report and a warning).
+      type: int
+    lists_named:
+      description: Twitter lists named by the list metadata read.
+      type: int
+    list_members_without_list_name:
+      description: Profiles read from members files of lists that no metadata names (followed, in no list; listed in the report).
       type: int
     handles_found:
       description: Detections, before duplicates were merged.
@@ -204,6 +231,9 @@ summary:
     profiles_without_handle: 1201
     archive_following_ids: 1498
     archive_ids_without_profile: 3
+    files_skipped: 2
+    lists_named: 4
+    list_members_without_list_name: 0
     handles_found: 402
     handles_found_by_field: {description: 250, name: 80, url: 60, location: 4, pinned_tweet: 8}
     duplicates_merged: 41
