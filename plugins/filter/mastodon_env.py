@@ -65,8 +65,24 @@ def mastodon_env_config(settings):
         for name, key in (("ES_HOST", "es_host"), ("ES_PORT", "es_port"), ("ES_USER", "es_user"),
                           ("ES_PREFIX", "es_prefix")):
             _set(env, name, s.get(key))
+    if _flag(s.get("metrics_enabled", False)):
+        env.update(_metrics_env(s))
     env.update({name: _text(value) for name, value in (s.get("extra_env") or {}).items()})
     return env
+
+
+def _metrics_env(s):
+    """Mastodon's Prometheus exporter (4.4+, config/initializers/prometheus_exporter.rb and sidekiq.rb): web
+    reports to the collector (bin/prometheus_exporter, host:port in metrics_collector); the detailed metrics
+    hold the request statuses and Sidekiq queue latencies the alert rules use."""
+    host, _sep, port = _text(s.get("metrics_collector") or "").partition(":")
+    return {
+        "MASTODON_PROMETHEUS_EXPORTER_ENABLED": "true",
+        "MASTODON_PROMETHEUS_EXPORTER_WEB_DETAILED_METRICS": "true",
+        "MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS": "true",
+        "PROMETHEUS_EXPORTER_HOST": host,
+        "PROMETHEUS_EXPORTER_PORT": port or "9394",
+    }
 
 
 def _mail_env(s):

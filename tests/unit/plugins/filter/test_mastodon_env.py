@@ -129,3 +129,19 @@ def test_the_endpoint_message_names_the_fix():
 
 def test_filters_are_registered():
     assert set(FilterModule().filters()) == {"mastodon_env_config", "mastodon_env_secrets", "mastodon_env_problems"}
+
+
+def test_metrics_are_off_unless_asked_for():
+    assert not [key for key in mastodon_env_config(_settings()) if "PROMETHEUS" in key]
+
+
+def test_metrics_turn_on_the_exporter_its_detailed_metrics_and_the_collector_address():
+    env = mastodon_env_config(_settings(metrics_enabled="true", metrics_collector="mastodon-prometheus-exporter:9394"))
+    assert {key: value for key, value in env.items() if "PROMETHEUS" in key} == {
+        "MASTODON_PROMETHEUS_EXPORTER_ENABLED": "true",
+        "MASTODON_PROMETHEUS_EXPORTER_WEB_DETAILED_METRICS": "true",
+        "MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS": "true",
+        "PROMETHEUS_EXPORTER_HOST": "mastodon-prometheus-exporter",
+        "PROMETHEUS_EXPORTER_PORT": "9394",
+    }
+
