@@ -12,7 +12,7 @@ million users never sits in memory. What each object is, is decided in `records.
 from __future__ import annotations
 
 from .errors import InputError, UnknownFormat
-from .jsonlines import MAX_LINE_CHARS, read_lines, starts_as_json_lines
+from .jsonlines import FIRST_LINE_CHARS, read_lines, starts_as_json_lines
 from .jsonstream import JsonEventReader
 from .listmeta import is_v1_list
 from .profiles import is_v2_user, tweets_by_id
@@ -59,12 +59,13 @@ class _Reader:
         stream = self.source.open_text()
         try:
             try:
-                head = [stream.readline(MAX_LINE_CHARS)]
+                head = [stream.readline(FIRST_LINE_CHARS)]
                 lines = starts_as_json_lines(head[0])
-                if lines is None and head[0].endswith('\n'):
-                    # The first line may be the corrupt one of a JSON Lines file.
-                    head.append(stream.readline(MAX_LINE_CHARS))
-                    lines = starts_as_json_lines(head[1])
+                if not lines and head[0].endswith('\n') and len(head[0].strip()) > 1 and head[0].lstrip()[:1] in '[{':
+                    # The first line may be the corrupt one of a JSON Lines file: then the next two are whole values.
+                    # (A lone `[` or `{` opens a document written across lines; `window.YTD... = [` is an archive file.)
+                    head += [stream.readline(FIRST_LINE_CHARS), stream.readline(FIRST_LINE_CHARS)]
+                    lines = starts_as_json_lines(head[1]) and (not head[2].strip() or starts_as_json_lines(head[2]))
             except UnicodeDecodeError as exc:
                 raise InputError(self.source.name, 'not UTF-8 text (%s)' % exc, 1) from None
             if lines:

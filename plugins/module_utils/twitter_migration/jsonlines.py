@@ -14,9 +14,13 @@ from __future__ import annotations
 import json
 
 from .errors import InputError
+from .jsonstream import MAX_VALUE_CHARS
 
-# A line longer than this is not a page of a JSON Lines file; such a file is read as one streamed document.
-MAX_LINE_CHARS = 1 << 24
+# A file whose first line is longer than this is read as one streamed document (`jsonstream.py`), so that a
+# large single-line document is never decoded whole. Later lines of a JSON Lines file (pages of at most a few
+# thousand users) may be as long as the streaming reader's largest single value.
+FIRST_LINE_CHARS = 1 << 22
+MAX_LINE_CHARS = MAX_VALUE_CHARS
 # Corrupt lines named in the warning; the count covers the rest.
 MAX_NAMED_LINES = 5
 
@@ -26,7 +30,7 @@ _DECODER = json.JSONDecoder()
 def starts_as_json_lines(line):
     """True when `line` is a whole JSON object or array on its own (and so the file may be JSON Lines)."""
     text = line.strip()
-    if not text.startswith(('{', '[')) or not line.endswith('\n') and len(line) >= MAX_LINE_CHARS:
+    if not text.startswith(('{', '[')) or not line.endswith('\n') and len(line) >= FIRST_LINE_CHARS:
         return None
     try:
         _DECODER.decode(text)
@@ -45,7 +49,11 @@ def read_lines(source, head, stream, records):
     records.fail = fail
     corrupt = []
     good = 0
-    lines = head.splitlines(True)
+    # Split at newlines only: `str.splitlines` would also split at U+2028, which JSON strings may hold.
+    lines = [line + '\n' for line in head.split('\n')]
+    lines[-1] = lines[-1][:-1]
+    if not lines[-1]:
+        lines.pop()
     pending = lines.pop() if lines and not lines[-1].endswith('\n') else ''
     number = 0
     while True:

@@ -290,3 +290,21 @@ def test_a_page_number_is_not_a_list_id(tmp_path, name):
     collector = read_inputs([(str(tmp_path), None)])
     assert collector.lists == {}
     assert any('%s: its name says it holds list members' % members in note for note in collector.notes)
+
+
+def test_json_lines_keep_line_separators_inside_strings(tmp_path):
+    # JSON may hold U+2028 unescaped in a string; it must not split the line.
+    path = tmp_path / 'users.jsonl'
+    path.write_text(json.dumps(v1_user(1, 'ann', 'poet\u2028@ann@mas.to'), ensure_ascii=False) + '\n'
+                    + json.dumps(v1_user(2, 'bo', '@bo@mas.to')) + '\n', encoding='utf-8')
+    collector = read_inputs([(str(path), None)])
+    assert accounts(collector) == ['ann@mas.to', 'bo@mas.to'] and collector.notes == []
+
+
+@pytest.mark.parametrize('prefix', ['', 'window.YTD.following.part0 = '])
+def test_an_array_written_one_element_per_line_is_not_json_lines(tmp_path, prefix):
+    path = tmp_path / 'following.js'
+    entries = [json.dumps({'following': {'accountId': str(n)}}) for n in range(5)]
+    path.write_text(prefix + '[\n' + entries[0] + '\n' + ''.join(',%s\n' % entry for entry in entries[1:]) + ']\n', encoding='utf-8')
+    collector = read_inputs([(str(path), None)])
+    assert sorted(collector.pending_ids) == ['0', '1', '2', '3', '4'] and collector.notes == []
