@@ -14,7 +14,10 @@ is missing stays missing until one of these commands runs:
 - ``emoji purge`` (lib/mastodon/cli/emoji.rb): deletes (remote) custom emoji rows and their files.
 
 Downloads follow app/lib/request.rb: http(s) only, and no private, loopback or link-local address unless
-ALLOWED_PRIVATE_ADDRESSES covers it (``Mastodon::PrivateNetworkAddressError``).
+ALLOWED_PRIVATE_ADDRESSES covers it (``Mastodon::PrivateNetworkAddressError``). Errors as Remotable has them
+for avatars and headers (``suppress_errors: false``, app/models/concerns/account/avatar.rb): a refused address
+or a file that is not an image clears the attachment and the account is saved without it; an HTTP error or a
+failed connection is raised, so the account is not saved (its row stays as it was).
 """
 
 import ipaddress
@@ -36,7 +39,15 @@ MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png", ".png"), (b"\xff\xd8\xff", "image/j
 
 
 class FetchError(Exception):
-    """What Mastodon raises for a remote file it cannot or may not fetch."""
+    """Raised out of download_<attachment>! (HTTP::ConnectionError, timeouts): the account is not saved."""
+
+
+class UnexpectedResponse(FetchError):
+    """Mastodon::UnexpectedResponseError: a non-2xx answer."""
+
+
+class Rejected(Exception):
+    """Swallowed by download_<attachment>! (host validation, not an image): the attachment is cleared."""
 
 
 def human_size(size):
@@ -70,7 +81,7 @@ def check_address(url):
     """Request::Socket.check_private_address: every address the host resolves to must be public or allowed."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(f"not an http(s) URL: {url}")
+        raise Rejected(f"not an http(s) URL: {url}")
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except socket.gaierror as err:
@@ -79,7 +90,7 @@ def check_address(url):
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
         if not address.is_global and not any(address in net for net in allowed):
-            raise FetchError(f"Mastodon::PrivateNetworkAddressError: {parts.hostname}")
+            raise Rejected(f"Mastodon::PrivateNetworkAddressError: {parts.hostname}")
 
 
 class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
@@ -97,13 +108,13 @@ def download(url):
         with opener.open(request, timeout=10) as response:
             body = response.read()
     except urllib.error.HTTPError as err:
-        raise FetchError(f"Mastodon::UnexpectedResponseError: {url} returned code {err.code}") from err
+        raise UnexpectedResponse(f"Mastodon::UnexpectedResponseError: {url} returned code {err.code}") from err
     except (urllib.error.URLError, OSError) as err:
         raise FetchError(f"HTTP::ConnectionError: {url}: {getattr(err, 'reason', err)}") from err
     for magic, content_type, extension in MAGIC:
         if body.startswith(magic):
             return body, content_type, Path(urllib.parse.urlsplit(url).path).suffix or extension
-    raise FetchError(f"Paperclip::Errors::NotIdentifiedByImageMagickError: {url} is not an image")
+    raise Rejected(f"Paperclip::Errors::NotIdentifiedByImageMagickError: {url} is not an image")
 
 
 def _remove_files(table, attachment, record_id, file_name):
@@ -133,7 +144,14 @@ def reset_attachment(cur, account_id, attachment):
     url, old_name = cur.fetchone()
     if not url:
         return 0
-    body, content_type, extension = download(url)
+    try:
+        body, content_type, extension = download(url)
+    except Rejected:
+        _remove_files("accounts", f"{attachment}s", account_id, old_name)
+        cur.execute(f"UPDATE accounts SET {attachment}_file_name = NULL, {attachment}_content_type = NULL,"
+                    f" {attachment}_file_size = NULL, {attachment}_updated_at = NULL, updated_at = now() WHERE id = %s",
+                    (account_id,))
+        return 0
     name = _store("accounts", f"{attachment}s", account_id, old_name, body, extension)
     cur.execute(f"UPDATE accounts SET {attachment}_file_name = %s, {attachment}_content_type = %s,"
                 f" {attachment}_file_size = %s, {attachment}_updated_at = now(), updated_at = now() WHERE id = %s",
@@ -183,8 +201,10 @@ def accounts_refresh(conn, argv):
                 with conn:
                     reset_attachment(cur, row[0], "avatar")
                     reset_attachment(cur, row[0], "header")
+            except UnexpectedResponse:  # the only error this loop rescues; others end the command
+                print(f"Account failed: {username}@{domain}", flush=True)
             except FetchError as err:
-                print(f"Account failed: {username}@{domain} ({err})", flush=True)
+                fail(f"{err}")
     print(f"OK{suffix}")
     return 0
 
