@@ -62,6 +62,9 @@ BAD = {
         {"monitoring_ports": {"postgres": 9187, "redis": 9121, "nginx": 443, "node": 9100, "prometheus": 9090,
                               "alertmanager": 9093}},
         "monitoring_ports.nginx is 443, a port the stack publishes"),
+    "health timer without a domain": (
+        {"monitoring_health_check_enabled": True, "monitoring_health_check_domain": ""},
+        "fediverse.deploy.monitoring: monitoring_health_check_domain is empty"),
     "unknown collection mode": (
         {"monitoring_collection": "pushgateway"},
         "value of monitoring_collection must be one of: prometheus, files, got: pushgateway"),
