@@ -177,3 +177,14 @@ def test_every_playbook_starts_with_the_validation(tmp_path, playbook):
     assert result.returncode == 0, result.stderr[-3000:]
     plays = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("play #")]
     assert plays and "Check every variable before anything changes" in plays[0], plays
+
+
+def test_a_role_used_alone_validates_itself_first(tmp_path):
+    """preflight changes nothing, so it can run alone here: its main.yml runs its validate entry point first."""
+    playbook = tmp_path / "alone.yml"
+    playbook.write_text(json.dumps([{"hosts": "mastodon", "gather_facts": True,
+                                     "roles": [{"role": "fediverse.deploy.preflight"}]}]))
+    result = run(tmp_path, str(playbook), hosts={"spare": {"preflight_data_path": "var/lib"}})
+    assert result.returncode != 0
+    assert "fediverse.deploy.preflight: preflight_data_path: must be an absolute path" in result.stdout, result.stdout[-3000:]
+    assert "Read the free space" not in result.stdout  # refused before the role's first check of the host
