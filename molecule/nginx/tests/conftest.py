@@ -6,7 +6,14 @@ import shlex
 import pytest
 
 DOMAIN = "social.example.test"
+# Mastodon's LOCAL_DOMAIN (accounts are @user@example.test) and one of its ALTERNATE_DOMAINS (molecule.yml).
+LOCAL_DOMAIN = "example.test"
+ALTERNATE_DOMAIN = "social.example.net"
+NAMES = sorted([DOMAIN, LOCAL_DOMAIN, ALTERNATE_DOMAIN])
 CONFIG_DIR = "/etc/fediverse-deploy/nginx"
+# What the LOCAL_DOMAIN must redirect to WEB_DOMAIN (Mastodon's docs, admin/config.md, WEB_DOMAIN).
+WELL_KNOWN = ("/.well-known/webfinger?resource=acct:admin@example.test", "/.well-known/host-meta",
+              "/.well-known/nodeinfo")
 
 
 class Client:
@@ -16,19 +23,23 @@ class Client:
         self.host = host
 
     def curl(self, *args: str) -> str:
-        cmd = ["curl", "-sS", "--max-time", "20", "--resolve", f"{DOMAIN}:443:127.0.0.1",
-               "--resolve", f"{DOMAIN}:80:127.0.0.1", *args]
+        resolve = [arg for name in NAMES for port in (80, 443) for arg in ("--resolve", f"{name}:{port}:127.0.0.1")]
+        cmd = ["curl", "-sS", "--max-time", "20", *resolve, *args]
         return self.host.check_output(shlex.join(cmd))
 
-    def head(self, url: str, *args: str) -> dict:
-        """Status line and headers (lower-cased names) of a GET to url."""
-        raw = self.curl("-k", "-o", "/dev/null", "-D", "-", *args, url)
+    def header_lines(self, url: str, *args: str, cafile: str = "") -> list:
+        """Status line, then every header as (lower-cased name, value), repeats kept, of a GET to url; the
+        server's certificate is verified against cafile when given."""
+        trust = ["--cacert", cafile] if cafile else ["-k"]
+        raw = self.curl(*trust, "-o", "/dev/null", "-D", "-", *args, url)
         lines = [line.strip() for line in raw.splitlines() if line.strip()]
-        headers = {"status": lines[0]}
-        for line in lines[1:]:
-            name, _colon, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        return headers
+        pairs = [line.partition(":") for line in lines[1:]]
+        return [lines[0]] + [(name.strip().lower(), value.strip()) for name, _colon, value in pairs]
+
+    def head(self, url: str, *args: str, cafile: str = "") -> dict:
+        """Status line and headers (lower-cased names) of a GET to url."""
+        status, *pairs = self.header_lines(url, *args, cafile=cafile)
+        return {"status": status, **dict(pairs)}
 
     def echo(self, path: str = "/echo") -> dict:
         """What the upstream stub received for an HTTPS GET of path."""
@@ -58,3 +69,22 @@ class Client:
 @pytest.fixture
 def client(host):
     return Client(host)
+
+
+def status(headers: dict) -> int:
+    return int(headers["status"].split()[1])
+
+
+def assert_every_name_is_served(client, cafile: str) -> None:
+    """Each name verifies against cafile; the local domain only redirects Mastodon's discovery paths (and /)
+    to the web domain; the alternate domain is proxied to Mastodon like the web domain."""
+    for path in WELL_KNOWN:
+        headers = client.head(f"https://{LOCAL_DOMAIN}{path}", cafile=cafile)
+        assert (status(headers), headers["location"]) == (301, f"https://{DOMAIN}{path}"), path
+        assert headers["access-control-allow-origin"] == "*", path
+    root = client.head(f"https://{LOCAL_DOMAIN}/", cafile=cafile)
+    assert (status(root), root["location"]) == (301, f"https://{DOMAIN}/")
+    assert status(client.head(f"https://{LOCAL_DOMAIN}/api/v2/instance", cafile=cafile)) == 404
+    for name in (DOMAIN, ALTERNATE_DOMAIN):
+        seen = json.loads(client.curl("--cacert", cafile, f"https://{name}/api/v2/instance"))
+        assert (seen["upstream"], seen["headers"]["host"]) == ("web", name)

@@ -6,6 +6,11 @@
 - ``GET /health`` and ``GET /api/v1/streaming/health`` answer ``OK`` (text/plain), like Mastodon;
 - a WebSocket upgrade on ``/api/v1/streaming`` is accepted (RFC 6455 handshake), then the stub sends
   one text frame with JSON ``{"upstream": NAME, "headers": {...}}`` and closes;
+- ``GET /<anything>.rss`` answers a small RSS feed as ``application/rss+xml`` (Mastodon's ``/@user.rss``);
+- ``GET /500.html`` answers an HTML page standing in for Mastodon's ``public/500.html``, with the
+  ``Cache-Control`` Mastodon's PublicFileServerMiddleware gives static files;
+- every answer to a request that came over HTTPS (``X-Forwarded-Proto: https``) carries Rails' default
+  ``Strict-Transport-Security`` header, as Mastodon's ``config.force_ssl`` (ActionDispatch::SSL) adds it;
 - ``GET /cacheable`` answers ``Cache-Control: public, max-age=600`` and a counter that grows on every
   request that reaches the stub (so a cached answer shows);
 - anything else answers JSON ``{"upstream", "method", "path", "headers", "body_length"}`` with
@@ -24,6 +29,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 HEALTH_PATHS = ("/health", "/api/v1/streaming/health")
+# ActionDispatch::SSL's default (Rails 7+: two years, includeSubDomains); Mastodon sets no hsts options.
+RAILS_HSTS = "max-age=63072000; includeSubDomains"
+RSS_FEED = b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>stub feed</title>' \
+    + b"<item><title>a post</title></item>" * 20 + b"</channel></rss>\n"
+ERROR_PAGE = b"<!DOCTYPE html><html><body><h1>upstream stub: public/500.html</h1></body></html>\n"
 
 
 def websocket_frame(payload: bytes, opcode: int = 0x1) -> bytes:
@@ -51,6 +61,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", cache_control)
+        if self.upstream == "web" and self.headers.get("X-Forwarded-Proto") == "https":
+            self.send_header("Strict-Transport-Security", RAILS_HSTS)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -61,6 +73,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, b"OK", "text/plain; charset=utf-8", "private, no-store")
         if path.startswith("/api/v1/streaming") and self.headers.get("Upgrade", "").lower() == "websocket":
             return self.websocket()
+        if path == "/500.html":
+            return self.reply(200, ERROR_PAGE, "text/html", "public, max-age=2419200, must-revalidate")
+        if path.endswith(".rss"):
+            return self.reply(200, RSS_FEED, "application/rss+xml; charset=utf-8", "public, max-age=60")
         if path == "/cacheable":
             body = f"{next(self.counter)}\n".encode()
             return self.reply(200, body, "text/plain; charset=utf-8", "public, max-age=600")

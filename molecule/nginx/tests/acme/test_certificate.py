@@ -3,7 +3,7 @@ the timer's script without Ansible, with nginx reloaded onto the new certificate
 
 import time
 
-from conftest import CONFIG_DIR, DOMAIN
+from conftest import CONFIG_DIR, DOMAIN, NAMES, assert_every_name_is_served
 
 UNIT = "fediverse-nginx-acme-renew"
 CERT = f"{CONFIG_DIR}/tls/acme/fullchain.pem"
@@ -12,8 +12,15 @@ CERT = f"{CONFIG_DIR}/tls/acme/fullchain.pem"
 def test_served_certificate_comes_from_the_acme_server(client):
     served = client.served_certificate()
     assert "Pebble Intermediate CA" in served["issuer"]
-    assert served["names"] == [DOMAIN]
+    assert served["names"] == NAMES
     assert served == client.file_certificate(CERT)
+
+
+def test_every_name_is_served_with_a_certificate_from_the_acme_server(host, client):
+    # pebble's root, which signed the intermediate in the served chain (pebble's management API).
+    root = "/tmp/pebble-root.pem"
+    host.run_expect([0], f"curl -sS --cacert /etc/fediverse-test/pebble-ca.pem -o {root} https://localhost:15000/roots/0")
+    assert_every_name_is_served(client, root)
 
 
 def test_pebble_ca_is_trusted_only_by_the_test(host):

@@ -4,7 +4,14 @@ HTTP only for ACME and the redirect, TLS 1.2/1.3 only, and Mastodon's proxy rule
 import json
 import shlex
 
-from conftest import DOMAIN
+import time
+
+from conftest import DOMAIN, status
+
+# nginx_hsts_* in molecule.yml, different from Rails' default (max-age=63072000; includeSubDomains), which
+# the upstream stub sends on HTTPS answers the way Mastodon's force_ssl does.
+HSTS = "max-age=31536000; includeSubDomains"
+ERROR_PAGE = "<!DOCTYPE html><html><body><h1>upstream stub: public/500.html</h1></body></html>"
 
 WEBSOCKET_CLIENT = r"""
 import base64, hashlib, json, os, socket, ssl, struct, sys
@@ -97,10 +104,18 @@ def test_http2_is_offered(client):
     assert client.curl("-k", "--http2", "-o", "/dev/null", "-w", "%{http_version}", f"https://{DOMAIN}/health") == "2"
 
 
-def test_hsts_on_https(client):
-    for path in ("/", "/packs/app.js", "/system/media_attachments/files/test.txt"):
-        headers = client.head(f"https://{DOMAIN}{path}")
-        assert headers["strict-transport-security"] == "max-age=63072000; includeSubDomains", path
+def test_exactly_one_hsts_header_as_nginx_hsts_says(client):
+    # Proxied to web (which adds Rails' own), static, media from disk, streaming, and nginx's own errors.
+    for path in ("/", "/api/v2/instance", "/health", "/packs/app.js", "/system/media_attachments/files/test.txt",
+                 "/api/v1/streaming/health", "/system/missing.png"):
+        _status, *pairs = client.header_lines(f"https://{DOMAIN}{path}")
+        assert [value for name, value in pairs if name == "strict-transport-security"] == [HSTS], path
+
+
+def test_the_stub_sends_rails_hsts_so_the_test_above_can_fail(host):
+    answer = host.check_output("docker exec mastodon-nginx curl -sS -o /dev/null -D - -H 'X-Forwarded-Proto: https' "
+                               "http://mastodon-web:3000/")
+    assert "Strict-Transport-Security: max-age=63072000; includeSubDomains" in answer
 
 
 def test_web_gets_the_host_and_https_headers_mastodon_requires(client):
@@ -178,3 +193,41 @@ def test_cacheable_answers_are_cached(client):
 def test_gzip(client):
     headers = client.head(f"https://{DOMAIN}/echo", "-H", "Accept-Encoding: gzip")
     assert headers["content-encoding"] == "gzip"
+
+
+def test_rss_feeds_are_gzipped(client):
+    # Mastodon's feeds (/@user.rss, /tags/x.rss) are application/rss+xml.
+    headers = client.head(f"https://{DOMAIN}/@admin.rss", "-H", "Accept-Encoding: gzip")
+    assert headers["content-type"].startswith("application/rss+xml")
+    assert headers["content-encoding"] == "gzip"
+
+
+def test_nginx_errors_show_mastodons_error_page(client):
+    url = f"https://{DOMAIN}/system/media_attachments/files/missing.png"
+    assert client.curl("-k", "-o", "/dev/null", "-w", "%{http_code}", url) == "404"
+    assert client.curl("-k", url).strip() == ERROR_PAGE
+
+
+def wait_for_web(client):
+    deadline = time.monotonic() + 30
+    while client.curl("-k", "-o", "/dev/null", "-w", "%{http_code}", f"https://{DOMAIN}/health") != "200":
+        assert time.monotonic() < deadline, "the web stub did not come back"
+        time.sleep(0.5)
+
+
+def test_stopped_web_shows_mastodons_error_page_then_nginxs_fallback(host, client):
+    # The role had nginx fetch the page (tasks/error_page.yml); with web stopped, nginx serves its copy.
+    url = f"https://{DOMAIN}/about"
+    host.run_expect([0], "docker stop mastodon-web")
+    try:
+        code = client.curl("-k", "-o", "/dev/null", "-w", "%{http_code}", url)
+        assert code in ("502", "504"), code
+        assert client.curl("-k", url).strip() == ERROR_PAGE
+        # No copy at all (a new container before the page was ever fetched): a short page of the role's.
+        host.run_expect([0], "docker exec mastodon-nginx sh -c 'rm -rf /var/cache/nginx/mastodon-error-page/*'")
+        assert client.curl("-k", "-o", "/dev/null", "-w", "%{http_code}", url) == "503"
+        assert "not answering right now" in client.curl("-k", url)
+    finally:
+        host.run_expect([0], "docker start mastodon-web")
+        wait_for_web(client)
+    assert status(client.head(f"https://{DOMAIN}/500.html")) == 200

@@ -1,6 +1,6 @@
 """provided mode: the user's own certificate chain and key are installed root-only and served."""
 
-from conftest import CONFIG_DIR, DOMAIN
+from conftest import CONFIG_DIR, DOMAIN, NAMES, assert_every_name_is_served
 
 USER_CHAIN = "/etc/fediverse-test/provided/fullchain.pem"
 
@@ -10,7 +10,11 @@ def test_serves_the_provided_certificate(client):
     assert served == client.file_certificate(USER_CHAIN)
     assert served["issuer"] == "CN=fediverse-deploy provided-mode test CA"
     assert served["subject"] == f"CN={DOMAIN}"
-    assert served["names"] == [DOMAIN]
+    assert served["names"] == NAMES
+
+
+def test_every_name_is_served_with_the_provided_certificate(client):
+    assert_every_name_is_served(client, "/etc/fediverse-test/provided/ca.pem")
 
 
 def test_serves_the_whole_chain(host):

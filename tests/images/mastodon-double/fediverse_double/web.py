@@ -76,6 +76,20 @@ async def respond(send, status, body, content_type="application/json; charset=ut
     await send({"type": "http.response.body", "body": body})
 
 
+# ActionDispatch::SSL (config.force_ssl in config/environments/production.rb, no hsts options): Rails' default
+# header on every answer to an HTTPS request, /health and refusals included, unless one is set already.
+RAILS_HSTS = b"max-age=63072000; includeSubDomains"
+
+
+def with_rails_hsts(send):
+    async def send_with_hsts(message):
+        if message["type"] == "http.response.start" and not any(
+                k.lower() == b"strict-transport-security" for k, _value in message["headers"]):
+            message["headers"] = [*message["headers"], (b"strict-transport-security", RAILS_HSTS)]
+        await send(message)
+    return send_with_hsts
+
+
 class DoubleApp:
     def __init__(self, mock, engine):
         self.mock = mock
@@ -86,6 +100,8 @@ class DoubleApp:
             return await self.mock(scope, receive, send)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         path = scope["path"]
+        if headers.get("x-forwarded-proto", scope.get("scheme")) == "https":
+            send = with_rails_hsts(send)
         if path == "/health":
             return await respond(send, 200, "OK", "text/plain; charset=utf-8")
         host = headers.get("host", "")
