@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Requests and wall time of fediverse.deploy.mastodon_follows against the test double on loopback.
 
-For N accounts of which K are new (F = N - K already followed), the minimum is
+For N accounts of which K are new (F = N - K already followed), the minimum is 1 (the instance check) +
 1 (verify_credentials) + ceil(F / 80) following pages (at least 1) + 2 K (lookup and follow).
 Requests are counted by the server. Wall time is one module process, as Ansible runs it on a
 target (Python start-up included), without the controller; most of it is the server's time,
@@ -34,7 +34,7 @@ MODULE = "ansible_collections.fediverse.deploy.plugins.modules.mastodon_follows"
 
 
 def minimum(followed, new):
-    return 1 + max(1, math.ceil(followed / 80)) + 2 * new
+    return 2 + max(1, math.ceil(followed / 80)) + 2 * new
 
 
 def scenario(total, new, workdir):

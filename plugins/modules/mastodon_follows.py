@@ -16,16 +16,24 @@ description:
   - Makes a Mastodon user follow the accounts in O(accounts) and keeps the lists in O(lists) with the
     given members, through the Mastodon REST API. It runs wherever the API is reachable, on the
     controller or on a target, with any user token.
+  - Before the first request the options are checked (O(api_url), O(api_token), bounds, lists), and the
+    module then asks C(GET /api/v2/instance) (or C(/api/v1/instance)), without the token, whether O(api_url)
+    answers like Mastodon. Bad input fails there, with a message naming the option, before any change.
   - Handles are resolved with C(GET /api/v1/accounts/lookup) when the instance already knows the
     account, else with C(GET /api/v2/search?resolve=true). Each handle that cannot be resolved or
     followed is reported in RV(unresolved) with its reason; it does not fail the run unless O(strict=true).
+    A malformed handle is dropped with a warning (or fails the run before any request with O(strict=true)).
   - The current following set is read in full pages of 80, relationships are checked in batches of 80,
     and list members are added in batches of 80. Accounts already followed, or with a follow request
     waiting, are never followed again, and list members are never added twice. With N accounts of which
-    K are new, a run costs about C(1 + N/80) requests plus about two per new account (lookup and follow);
+    K are new, a run costs about C(2 + N/80) requests plus about two per new account (lookup and follow);
     RV(requests) reports the exact count.
   - Rate limits are read from C(X-RateLimit-*) headers. When a window is exhausted the module waits for its
     reset if that is no longer than O(max_wait); HTTP 429 and 5xx answers are retried O(retries) times.
+  - A write that Mastodon does not make idempotent (creating a list, following, adding list members) is never
+    simply sent again after a 5xx or a lost connection, since it may have happened; the module reads back
+    whether it did (the lists, the relationship, the list's members) and sends again only what is missing.
+    A fault that a read-back resolves does not fail the run, and nothing is written twice.
     When Mastodon's daily follow limit (400 follows a day) is reached, the module stops following, finishes
     what does not need a new follow, and reports RV(remaining) with RV(complete=false). A later run
     continues where it stopped; nothing is followed twice.
@@ -46,8 +54,8 @@ options:
   accounts:
     description:
       - Accounts to follow (O(state=present)) or to unfollow (O(state=absent)).
-      - Each item is a handle, V(@user@host) or V(user@host), or a dictionary with the key C(account) and the
-        optional follow options C(reblogs), C(notify) and C(languages).
+      - Each item is a handle, V(@user@host), V(user@host) or a profile URL V(https://host/@user), or a dictionary
+        with the key C(account) and the optional follow options C(reblogs), C(notify) and C(languages).
       - Follow options that are not given are left as they are; for new follows Mastodon's defaults apply.
     type: list
     elements: raw
@@ -55,6 +63,8 @@ options:
   lists:
     description:
       - Mastodon lists to keep, matched by title. Members must be followed, so every member is also followed.
+      - Mastodon allows 50 lists per account. More than 50 here, or more than 50 with the lists the user already has,
+        is refused before any change.
       - With O(state=absent) the lists named here are deleted (their members stay followed).
     type: list
     elements: dict
@@ -65,7 +75,7 @@ options:
         type: str
         required: true
       members:
-        description: Handles of the list's members, V(@user@host) or V(user@host).
+        description: Handles of the list's members, V(@user@host), V(user@host) or V(https://host/@user).
         type: list
         elements: str
         default: []
@@ -295,11 +305,12 @@ remaining:
   sample: [{account: "zoe@example.org", action: follow, reason: "daily follow limit reached, resets in 30712 s"}]
 requests:
   description: HTTP requests made (retries included), by method, the time spent waiting for rate limits,
-    and the last C(X-RateLimit-*) values seen.
+    the last C(X-RateLimit-*) values seen, the faults met (5xx answers and lost connections) and how many
+    writes a read-back found done after a fault.
   returned: always
   type: dict
-  sample: {total: 14, by_method: {GET: 14}, waited_seconds: 0, rate_limit: {limit: "300", remaining: "286",
-           reset: "2026-11-23T20:05:00.000000Z"}}
+  sample: {total: 15, by_method: {GET: 15}, waited_seconds: 0, rate_limit: {limit: "300", remaining: "286",
+           reset: "2026-11-23T20:05:00.000000Z"}, faults: 0, read_backs: 0}
 '''
 
 from urllib.parse import urlsplit

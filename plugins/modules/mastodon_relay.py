@@ -106,8 +106,8 @@ notes:
   - Runs on the Mastodon host (the docker CLI must reach the engine); run it with C(become) as the stack's roles do.
   - The runner path does not write Mastodon's admin audit log (the admin page does).
   - O(exclusive) with O(state=absent) is refused, as M(fediverse.deploy.mastodon_follows) refuses it.
-  - Relay URLs are checked before anything is read or changed, more strictly than Mastodon does: https only, no
-    whitespace, and the path must end in C(/inbox). Mastodon accepts the others, and they stay pending for ever.
+  - Relay URLs are checked before anything is read or changed, more strictly than Mastodon does (https only, no
+    whitespace, a path ending in C(/inbox)). Mastodon accepts the others, and they stay pending for ever.
 seealso:
   - module: fediverse.deploy.mastodon_follows
 '''

@@ -8,6 +8,7 @@ prints ``PORT <n>`` and serves until killed. Corrections (each a documented Mast
 
 * account pages hold up to 80 items (mastodon-mock caps them at 40);
 * adding an account that is already on a list, or that is not followed, answers 422;
+* a 51st list of an account answers 422 (List::PER_ACCOUNT_LIMIT in Mastodon's app/models/list.rb);
 * new follows past a daily limit answer 429 with an ISO 8601 ``X-RateLimit-Reset`` at the next
   00:00 UTC (mastodon-mock has no follow limit); the limit is set through ``/_double/follow_limit``.
 
@@ -41,6 +42,7 @@ from sqlalchemy import select
 DOMAIN = "mastodon.test"
 _FOLLOW_RE = re.compile(r"^/api/v1/accounts/\d+/follow$")
 _LIST_ACCOUNTS_RE = re.compile(r"^/api/v1/lists/(\d+)/accounts$")
+LIST_LIMIT = 50
 
 
 class Double:
@@ -144,6 +146,8 @@ class Double:
             headers = {"X-RateLimit-Limit": str(self.follow_limit), "X-RateLimit-Remaining": "0",
                        "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
             return 429, {"error": "Too many requests"}, headers
+        if method == "POST" and path == "/api/v1/lists" and self.list_count() >= LIST_LIMIT:
+            return 422, {"error": "Validation failed: You have reached the maximum number of lists"}, {}
         match = _LIST_ACCOUNTS_RE.match(path)
         if method == "POST" and match:
             try:
@@ -152,6 +156,11 @@ class Double:
                 return None
             return self.check_members(int(match.group(1)), ids)
         return None
+
+    def list_count(self):
+        # Only the owner makes lists in these tests, so every list is the owner's.
+        with self.app.state.session_factory() as session:
+            return len(session.scalars(select(UserList.id)).all())
 
     def check_members(self, list_id, ids):
         with self.app.state.session_factory() as session:

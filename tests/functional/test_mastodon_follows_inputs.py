@@ -130,3 +130,5 @@ def test_lists_beyond_the_limit_with_the_existing_ones_are_refused_before_any_ch
 
     assert rc != 0 and "48 lists and 3 more would make 51" in result["msg"] and "nothing was changed" in result["msg"]
     assert double.writes() == []
+    # What the module spares the user: Mastodon (and the double) refuse the 51st list.
+    assert [double.call("POST", "/api/v1/lists", {"title": "New %d" % i})[0] for i in range(3)] == [200, 200, 422]
