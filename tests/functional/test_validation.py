@@ -84,6 +84,8 @@ BAD_INPUTS = {
     "relay over http": ({"mastodon_relays": ["http://relay.example.org/inbox"]}, ["mastodon_relays[0]", "plain http"]),
     "51 lists": ({"mastodon_follow_lists": [{"title": "list %d" % i, "members": []} for i in range(51)]},
                  ["mastodon_follow_lists has 51 lists; Mastodon allows 50"]),
+    "follows without the API token": ({"mastodon_follow_accounts": ["someone@example.net"], "mastodon_api_token_enabled": False},
+                                      ["mastodon_api_token_enabled is false, so they would be skipped"]),
     "mastodon argument spec": ({"mastodon_registrations_mode": "closed"},
                                ["fediverse.deploy.mastodon: value of mastodon_registrations_mode must be one of"]),
     "mastodon release too old": ({"mastodon_version": "v4.3.0"}, ["fediverse.deploy.mastodon: mastodon_version:", "older than 4.4.0"]),
