@@ -87,7 +87,8 @@ class Collector:
 
     def rollback(self, checkpoint):
         records, stats, samples, notes = checkpoint
-        assert records == self.records, 'only a file that gave nothing can be taken back'
+        if records != self.records:
+            raise RuntimeError('only a file that gave nothing can be taken back')
         self.stats = stats
         del self.unresolved_samples[samples:]
         del self.notes[notes:]

@@ -57,7 +57,7 @@ _DOT_WRITTEN_OUT = re.compile(r'[(\[{<]|\sdot\s')
 # (a bare `/` is too common: `he/him`, `and/or`). `at\b` starts with a literal, which `re` scans for quickly;
 # `\bat\b` would be tried at every position (three times slower on a bio).
 _URLISH = re.compile(r'\.[^\W_][\w-]*(?::\d+)?/')
-_AT_END = re.compile(r'at\b', re.IGNORECASE)
+_AT_END = re.compile(r'at\b')
 _BRACKETED_SIGN = re.compile(r'[(\[{<]\s{0,2}@')
 _HINT = re.compile(r'mastodon|fediverse|\bfedi\b|\btoot|tr\u00f6t|troet|pleroma|misskey|akkoma|\bmasto\b')
 _HINT_PREFIXES = frozenset(('mastodon', 'masto', 'fediverse', 'fedi', 'toot', 'pleroma', 'misskey', 'akkoma'))
@@ -140,7 +140,9 @@ def _from_obfuscation(match, text):
 
 
 def _has_at_word(text):
-    """True when `at` stands as a word in `text` (every obfuscated handle has it, or a bracketed `@`)."""
+    """True when `at` stands as a word in lower-case `text` (every obfuscated handle has it, or a bracketed `@`)."""
+    if 'at' not in text:
+        return False
     for match in _AT_END.finditer(text):
         start = match.start()
         if start == 0 or not (text[start - 1].isalnum() or text[start - 1] == '_'):
@@ -164,7 +166,7 @@ def _candidate(text):
 
 def may_hold_handle(text):
     """False when `text` certainly holds no handle: the profile's fields are then not examined one by one."""
-    return not text.isascii() or _candidate(text)
+    return not text.isascii() or _candidate(text.lower())
 
 
 def detect_handles(text, field, explicit=False):

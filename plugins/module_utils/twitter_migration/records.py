@@ -30,11 +30,15 @@ class Records:
         self.tick = tick
         self.file_list_id = None if list_title else listmeta.list_id_from_name(name)
         self.archive_kind = None
-        self.members_without_id = 0  # profiles of a file whose name says list members, but which gives no ID
+        # Profiles of a file whose name says it holds list members, but which gives no list ID.
+        self._name_says_members = not list_title and not self.file_list_id and listmeta.name_says_members(name)
+        self.members_without_id = 0
 
     # -- pieces -------------------------------------------------------------------------------------
     def profile(self, profile, list_id=None):
         list_id = list_id or self.file_list_id
+        if list_id is None and self._name_says_members:
+            self.members_without_id += 1
         self.collector.add_profile(profile, self.name, self.list_title, list_id)
         self.tick()
 
@@ -88,13 +92,14 @@ class Records:
         if not isinstance(item, dict):
             self.fail('unknown format: the array holds %s, not Twitter users, pages or archive entries' % type(item).__name__,
                       UnknownFormat)
+        if isinstance(item.get('following'), dict):
+            # The archive's followed accounts, by far the most common entry of a large archive: straight through.
+            return self.archive_entry(item)
         kind, list_id = listmeta.endpoint(listmeta.envelope_url(item))
         if kind == listmeta.FOLLOWERS:
             self.collector.note('%s: twarc pages of followers (%s), not of accounts followed; skipped' % (
                 self.name, listmeta.envelope_url(item)))
             return
-        if kind is None and self.file_list_id is None and not self.list_title and listmeta.name_says_members(self.name):
-            self.members_without_id += 1
         if 'users' in item or 'lists' in item or 'ids' in item or (
                 'data' in item and ('meta' in item or 'includes' in item or '__twarc' in item or isinstance(item['data'], list))):
             self.page(item, kind, list_id)
@@ -137,5 +142,5 @@ class Records:
     def finish(self):
         if self.members_without_id:
             self.collector.note('%s: its name says it holds list members, but neither its name nor its content gives the '
-                                "list's ID: its members are followed but put in no list; name it lists_members_<ID>.json "
-                                'or give it as --list TITLE=PATH (module: lists)' % self.name)
+                                "list's ID: its %d members are followed but put in no list; name it lists_members_<ID>.json "
+                                'or give it as --list TITLE=PATH (module: lists)' % (self.name, self.members_without_id))

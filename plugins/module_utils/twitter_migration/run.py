@@ -63,7 +63,7 @@ def _expand(path, title, exclude, collector):
         return [(path, title, kind, None)]
     paths = folder_entries(path, exclude)
     if not paths:
-        raise InputError(path, 'the folder is empty (no files in it or below it); give the folder that holds the Twitter backup')
+        raise InputError(path, 'the folder is empty (no files in it or below it, hidden ones aside); give the folder that holds the Twitter backup')
     entries = []
     for entry in paths:
         try:

@@ -31,7 +31,8 @@ class _CountingReader(io.RawIOBase):
             data = self._raw.read(len(buffer))
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             # A ZIP member whose data is cut off or corrupt fails here, in the middle of reading.
-            raise InputError(self._source, 'cannot read past byte %d: %s (the archive is truncated or damaged; download it again)' % (self.count, exc)) from None
+            raise InputError(self._source, 'cannot read past byte %d: %s (the archive is truncated or damaged; download it again)'
+                             % (self.count, exc)) from None
         size = len(data)
         buffer[:size] = data
         self.count += size

@@ -43,7 +43,7 @@ def read_text_list(source, collector, list_title=None, progress=None):
         for row in rows:
             line = rows.line_num
             count += 1
-            if not any(cell.strip() for cell in row) or row[0].lstrip().startswith('#'):
+            if not row or not ''.join(row).strip() or row[0].lstrip().startswith('#'):
                 continue
             if count == 1 and _looks_like_header(row):
                 lowered = [cell.strip().lower() for cell in row]

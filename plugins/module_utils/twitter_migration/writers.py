@@ -36,6 +36,11 @@ Output = namedtuple('Output', ['name', 'rows', 'chunks'])
 Plan = namedtuple('Plan', ['accounts', 'lists', 'dropped_lists', 'outputs', 'warnings'])
 
 _YAML_UNSAFE = re.compile('[\x7f-\x9f\u2028\u2029\ufeff]')
+# One encoder each, made once: `json.dumps` with options builds a new encoder on every call.
+_TEXT = json.JSONEncoder(ensure_ascii=False)
+_SORTED = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+# Lines of the larger outputs per chunk written.
+_LINES_PER_CHUNK = 1000
 
 
 def _csv_chunks(header, items, to_row):
@@ -64,7 +69,10 @@ def _split(base, header, items, to_row, max_rows):
 
 def yaml_string(value):
     """A YAML double-quoted scalar (JSON's escapes are YAML's, plus a few characters YAML folds or rejects)."""
-    return _YAML_UNSAFE.sub(lambda m: '\\u%04x' % ord(m.group(0)), json.dumps(value, ensure_ascii=False))
+    text = _TEXT.encode(value)
+    if text.isascii() and '\x7f' not in text:
+        return text
+    return _YAML_UNSAFE.sub(lambda m: '\\u%04x' % ord(m.group(0)), text)
 
 
 def _follows_chunks(accounts, lists, show_boosts, fmt):
@@ -77,8 +85,9 @@ def _follows_chunks(accounts, lists, show_boosts, fmt):
         yield '---\n# Options for fediverse.deploy.mastodon_follows, written by twitter-to-fediverse.\n'
         yield 'accounts:%s\n' % ('' if accounts else ' []')
         boosts = 'true' if show_boosts else 'false'
-        for account in accounts:
-            yield '  - account: %s\n    reblogs: %s\n' % (yaml_string(account.handle), boosts)
+        for start in range(0, len(accounts), _LINES_PER_CHUNK):
+            yield ''.join('  - account: %s\n    reblogs: %s\n' % (yaml_string(account.handle), boosts)
+                          for account in accounts[start:start + _LINES_PER_CHUNK])
         yield 'lists:%s\n' % ('' if lists else ' []')
         for title, members in lists:
             yield '  - title: %s\n    members:\n' % yaml_string(title)
@@ -91,8 +100,10 @@ def _report_chunks(report, accounts):
     def chunks():
         head = json.dumps(report, indent=1, ensure_ascii=False, sort_keys=True)
         yield head[:-2] + ',\n "accounts": [\n'
-        for index, account in enumerate(accounts):
-            yield '  %s%s\n' % (json.dumps(account.as_dict(), ensure_ascii=False, sort_keys=True), ',' if index < len(accounts) - 1 else '')
+        last = len(accounts) - 1
+        for start in range(0, len(accounts), _LINES_PER_CHUNK):
+            yield ''.join('  %s%s\n' % (_SORTED.encode(account.as_dict()), ',' if index < last else '')
+                          for index, account in enumerate(accounts[start:start + _LINES_PER_CHUNK], start))
         yield ' ]\n}\n'
     return chunks
 

@@ -308,3 +308,10 @@ def test_an_array_written_one_element_per_line_is_not_json_lines(tmp_path, prefi
     path.write_text(prefix + '[\n' + entries[0] + '\n' + ''.join(',%s\n' % entry for entry in entries[1:]) + ']\n', encoding='utf-8')
     collector = read_inputs([(str(path), None)])
     assert sorted(collector.pending_ids) == ['0', '1', '2', '3', '4'] and collector.notes == []
+
+
+def test_list_memberships_metadata_is_not_taken_for_members(tmp_path):
+    # `list_memberships` (lists others added you to) names lists; its file name must not read as "list members".
+    path = write_json(tmp_path / 'lists_memberships.json', {'data': [{'id': '2100', 'name': 'Birds'}], 'meta': {}})
+    collector = read_inputs([(str(path), None)])
+    assert collector.list_join.report() == {'2100': 'Birds'} and collector.notes == []
