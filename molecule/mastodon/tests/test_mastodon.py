@@ -244,3 +244,15 @@ def test_mail_through_a_relay_without_login_is_delivered(host):
 def test_search_indices_created_once_when_search_is_first_enabled(host):
     rows = psql(host, "SELECT only_mapping, es_host FROM fediverse_double_search_deploys ORDER BY id").splitlines()
     assert rows == ["f|search.example.test"]
+
+
+@pytest.mark.parametrize("username, email, error", [
+    ("first.last", "first@example.test", "Failure/Error: username\n    invalid"),
+    ("a" * 31, "long@example.test", "Failure/Error: username\n    too_long"),
+    ("nodns", "nodns@mail.nothing.invalid", "Failure/Error: email\n    unreachable"),
+])
+def test_double_refuses_what_real_tootctl_refuses(host, username, email, error):
+    """The rules the role checks first are enforced by the double too (docs/testing-double.md)."""
+    result = host.run(f"docker exec mastodon-web tootctl accounts create {username} --email {email} --confirmed")
+    assert result.rc == 1 and error in result.stdout
+    assert psql(host, f"SELECT count(*) FROM accounts WHERE username = '{username}'") == "0"
