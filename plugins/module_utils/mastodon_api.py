@@ -62,20 +62,22 @@ def api_url_problem(url):
     url = (url or '').strip()
     if not url:
         return 'api_url is empty; set it to the base URL of the Mastodon instance, %s' % example
+    # A URL with user:password@ is not repeated in a message.
+    shown = repr(url) if '@' not in url else '(not shown, it has an @)'
     if any(char.isspace() for char in url):
-        return 'api_url %r contains whitespace; write the base URL of the instance, %s' % (url, example)
+        return 'api_url %s contains whitespace; write the base URL of the instance, %s' % (shown, example)
     try:
         parts = urlsplit(url)
         parts.port  # pylint: disable=pointless-statement  # raises on a bad port
     except ValueError as exc:
-        return 'api_url %r is not a URL (%s); write the base URL of the instance, %s' % (url, exc, example)
+        return 'api_url %s is not a URL (%s); write the base URL of the instance, %s' % (shown, exc, example)
     if '://' not in url or parts.scheme not in ('http', 'https'):
-        return 'api_url %r must start with https:// (or http://), %s' % (url, example)
+        return 'api_url %s must start with https:// (or http://), %s' % (shown, example)
     if not parts.hostname:
-        return 'api_url %r has no host name, %s' % (url, example)
-    if parts.path.strip('/') or parts.query or parts.fragment or parts.username:
-        return ('api_url %r must be the bare base URL, without a path, query or credentials (the module adds '
-                '/api/v1/...): use %s://%s' % (url, parts.scheme, parts.hostname + (':%d' % parts.port if parts.port else '')))
+        return 'api_url %s has no host name, %s' % (shown, example)
+    if parts.path.strip('/') or parts.query or parts.fragment or '@' in parts.netloc:
+        return ('api_url %s must be the bare base URL, without a path, query or credentials (the module adds '
+                '/api/v1/...): use %s://%s' % (shown, parts.scheme, parts.hostname + (':%d' % parts.port if parts.port else '')))
     return None
 
 

@@ -201,6 +201,8 @@ def test_the_token_is_stripped_and_never_quoted_in_an_error():
     (dict(api_url="ftp://social.example"), "must start with https://"),
     (dict(api_url="https://social.example/api/v1"), "use https://social.example"),
     (dict(api_url="https://social.example:99999"), "is not a URL"),
+    (dict(api_url="https://me:abc def@social.example"), "not shown"),
+    (dict(api_url="https://me:abc%20def@social.example"), "use https://social.example"),
     (dict(api_token=" \n"), "api_token is empty"),
     (dict(api_token="abc def"), "api_token contains"),
     (dict(retries=-1), "retries is -1"),
