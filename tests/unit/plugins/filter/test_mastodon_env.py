@@ -144,4 +144,3 @@ def test_metrics_turn_on_the_exporter_its_detailed_metrics_and_the_collector_add
         "PROMETHEUS_EXPORTER_HOST": "mastodon-prometheus-exporter",
         "PROMETHEUS_EXPORTER_PORT": "9394",
     }
-
