@@ -10,7 +10,9 @@ Archives are read first: their following IDs are then matched against the profil
 
 from __future__ import annotations
 
+import gc
 import os
+from contextlib import contextmanager
 
 from . import formats
 from .archive import read_archive_folder, read_archive_zip
@@ -128,6 +130,19 @@ def _report(collector, options, hosts):
     }
 
 
+@contextmanager
+def _without_cycle_collection():
+    """Pause Python's cycle collector: reading makes no reference cycles, and its full passes over hundreds of
+    thousands of live accounts cost about 15 % of a large run while freeing nothing. Restored afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run(inputs, dest, options=None, check_mode=False, progress=None, verifier=None):
     """Do the whole job; returns a result dict (summary, files, lists, warnings, changed)."""
     options = dict(DEFAULTS, **(options or {}))
@@ -138,16 +153,18 @@ def run(inputs, dest, options=None, check_mode=False, progress=None, verifier=No
     if options['min_confidence'] not in ('low', 'medium', 'high'):
         raise InputError('(options)', 'min_confidence must be low, medium or high')
     dest = os.path.expanduser(dest)
-    collector = read_inputs(inputs, progress, exclude=dest)
+    with _without_cycle_collection():
+        collector = read_inputs(inputs, progress, exclude=dest)
     hosts = {}
     if options['verify']:
         if verifier is None:
             from .verify import Verifier
             verifier = Verifier(timeout=options['verify_timeout'], concurrency=options['verify_concurrency'])
         hosts = verifier.verify(collector.selected(options['min_confidence']))
-    plan = plan_outputs(collector, options['min_confidence'], options['show_boosts'], options['follows_format'],
-                        int(options['max_rows']), int(options['max_lists']), _report(collector, options, hosts))
-    files, stale = write_outputs(dest, plan.outputs, check_mode, STALE_PATTERN)
+    with _without_cycle_collection():
+        plan = plan_outputs(collector, options['min_confidence'], options['show_boosts'], options['follows_format'],
+                            int(options['max_rows']), int(options['max_lists']), _report(collector, options, hosts))
+        files, stale = write_outputs(dest, plan.outputs, check_mode, STALE_PATTERN)
     warnings = plan.warnings + collector.notes
     if collector.skipped:
         named = ', '.join('%s (%s)' % (item['path'], item['reason']) for item in collector.skipped[:_NAMED_SKIPPED])
