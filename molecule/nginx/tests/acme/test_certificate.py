@@ -3,7 +3,7 @@ the timer's script without Ansible, with nginx reloaded onto the new certificate
 
 import time
 
-from conftest import CONFIG_DIR, DOMAIN, NAMES, assert_every_name_is_served
+from conftest import CONFIG_DIR, NAMES, assert_every_name_is_served
 
 UNIT = "fediverse-nginx-acme-renew"
 CERT = f"{CONFIG_DIR}/tls/acme/fullchain.pem"
