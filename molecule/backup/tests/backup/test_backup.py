@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import BACKUP_DIR, COMMAND, complete_backups, only_on
+from conftest import BACKUP_DIR, COMMAND, complete_backups, fetch_through_nginx, only_on, remote_avatar_path
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +32,15 @@ def test_backup_directory_and_files_are_root_only(host):
     media = host.check_output(f"tar -tf {BACKUP_DIR}/{latest}/media.tar")
     assert "media_attachments/files/110/001/original.png" in media
     assert "cache/" not in media
+
+
+def test_a_remote_accounts_avatar_is_cached_and_served_through_nginx(host, record):
+    path = remote_avatar_path(host)
+    cached = host.file("/var/lib/fediverse-deploy/mastodon" + path)
+    assert (cached.exists, cached.uid) == (True, 991)
+    status, digest = fetch_through_nginx(host, path)
+    assert status == 200
+    assert [digest] == record["remote_avatar_sums"]
 
 
 def test_retention_prunes_old_backups_and_stale_partials(host):

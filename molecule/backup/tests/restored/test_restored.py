@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import DOMAIN, PSQL, only_on, sql
+from conftest import DOMAIN, PSQL, REMOTE_ACCOUNT, ROW_JSON, fetch_through_nginx, only_on, remote_avatar_path, sql
 
 
 @pytest.fixture(autouse=True)
@@ -15,7 +15,7 @@ def restored_server(host):
 def test_every_row_is_back(host, record):
     for table, rows in record["rows"].items():
         out = host.check_output(
-            f"{PSQL} -c %s", f"COPY (SELECT (to_jsonb(t) - 'last_used_at')::text FROM {table} t ORDER BY 1) TO STDOUT")
+            f"{PSQL} -c %s", f"COPY (SELECT ({ROW_JSON})::text FROM {table} t ORDER BY 1) TO STDOUT")
         assert out.splitlines() == rows, table
 
 
@@ -23,6 +23,7 @@ def test_the_data_added_is_among_them(record):
     accounts = "\n".join(record["rows"]["public.accounts"])
     assert all(f'"username": "{name}"' in accounts for name in ("owner", "alice", "bob", "carol"))
     assert len(record["rows"]["public.relays"]) == 1
+    assert f'"username": "{REMOTE_ACCOUNT[0]}"' in accounts and f'"domain": "{REMOTE_ACCOUNT[1]}"' in accounts
     # The double keeps follows and lists in its API's schema (mastodon_mock), checked row by row above.
     assert len(record["rows"]["mastodon_mock.relationships"]) >= 2
     assert len(record["rows"]["mastodon_mock.user_list_accounts"]) == 2
@@ -49,6 +50,14 @@ def test_media_belong_to_mastodon_and_the_cache_was_not_restored(host):
     system = "/var/lib/fediverse-deploy/mastodon/system"
     assert host.file(f"{system}/media_attachments/files/110/001/original.png").uid == 991
     assert not host.file(f"{system}/cache/media_attachments/files/999/remote.png").exists
+
+
+def test_the_remote_accounts_avatar_is_served_again(host, record):
+    # The backup left cache/ out; the restore had the avatar downloaded again from the URL in the row
+    # (restore_remote_media: refresh), so Mastodon serves it instead of a missing file.
+    status, digest = fetch_through_nginx(host, remote_avatar_path(host))
+    assert status == 200
+    assert [digest] == record["remote_avatar_sums"]
 
 
 def test_secrets_are_root_only(host):
