@@ -202,16 +202,14 @@ def accounts_approve(conn, argv):
     return 0
 
 
-def cleanup(what, argv):
-    parser = Parser(prog=f"tootctl {what} remove")
-    parser.add_argument("--days", type=int, default=7 if what == "media" else 180)
+def preview_cards_remove(argv):
+    parser = Parser(prog="tootctl preview_cards remove")
+    parser.add_argument("--days", type=int, default=180)
     parser.add_argument("--concurrency", "-c", type=int, default=5)
     parser.add_argument("--dry-run", action="store_true")
-    for flag in ("--prune-profiles", "--remove-headers", "--include-follows", "--keep-interacted", "--link"):
-        parser.add_argument(flag, action="store_true")
+    parser.add_argument("--link", action="store_true")
     parser.parse_args(argv)
-    noun = "media attachments" if what == "media" else "preview cards"
-    print(f"Removed 0 {noun} (approx. 0 Bytes)")  # the double stores no media
+    print("Removed 0 preview cards (approx. 0 Bytes)")  # the double stores no preview cards
     return 0
 
 
@@ -241,9 +239,9 @@ def main(args):
     if words in handlers:
         conn = boot.boot_app(f"tootctl {words}")
         return handlers[words](conn, args[2:])
-    if words in ("media remove", "preview_cards remove"):
+    if words == "preview_cards remove":
         boot.boot_app(f"tootctl {words}")
-        return cleanup(args[0], args[2:])
+        return preview_cards_remove(args[2:])
     fail(f"Could not find command \"{' '.join(args)}\" (Mastodon test double: emulated are "
-         + ", ".join(sorted(list(handlers) + ["media remove", "preview_cards remove"])) + ")")
+         + ", ".join(sorted(set(handlers) | {"preview_cards remove"})) + ")")
     return 1
