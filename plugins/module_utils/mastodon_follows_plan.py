@@ -147,6 +147,8 @@ def lists_problems(items, name='lists'):
         if unknown:
             problems.append('%s has unknown keys %s; the keys are %s' % (where, ', '.join(unknown), ', '.join(LIST_KEYS)))
         title = item.get('title')
+        if isinstance(title, (int, float)) and not isinstance(title, bool):
+            title = str(title)  # as the module's argument spec converts it
         if not isinstance(title, str) or not 1 <= len(title) <= MAX_TITLE_LENGTH:
             problems.append('%s.title %r: a list needs a title of 1 to %d characters; set title'
                             % (where, title, MAX_TITLE_LENGTH))

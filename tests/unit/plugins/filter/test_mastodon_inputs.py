@@ -77,6 +77,11 @@ def test_list_rules():
     assert "colour" in problems[3]
 
 
+def test_a_number_as_title_is_accepted_as_the_module_accepts_it():
+    assert follows_input_problems([], [{"title": 2024}]) == []
+    assert "given twice" in follows_input_problems([], [{"title": 2024}, {"title": "2024"}])[0]
+
+
 def test_more_than_50_lists_are_refused():
     assert follows_input_problems([], [{"title": "L%d" % i} for i in range(50)]) == []
     problems = follows_input_problems([], [{"title": "L%d" % i} for i in range(51)])
