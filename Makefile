@@ -8,7 +8,9 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
-# Scenarios run by `make molecule`: every molecule/*/ (alphabetical); `make molecule SCENARIOS=docker` runs one.
+# Scenarios run by `make molecule`: every molecule/*/, MOLECULE_JOBS at a time (scripts/run-molecule);
+# `make molecule SCENARIOS=docker` runs one.
+MOLECULE_JOBS ?= 2
 SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
 .DEFAULT_GOAL := help
@@ -61,11 +63,8 @@ units-fast: venv  ## the unit tests with pytest straight from the checkout
 functional: venv host  ## modules against real API servers (mastodon-mock) on loopback
 	$(BIN)/python -m pytest -q tests/functional
 
-molecule: venv images  ## the Molecule scenarios in SCENARIOS (default: all)
-	@for scenario in $(SCENARIOS); do \
-	  echo "==> molecule test -s $$scenario"; \
-	  scripts/with-collection-tree molecule test -s $$scenario || exit 1; \
-	done
+molecule: venv images  ## the Molecule scenarios in SCENARIOS (default: all), MOLECULE_JOBS (2) at a time
+	scripts/run-molecule $(MOLECULE_JOBS) $(SCENARIOS)
 
 demo: venv images  ## the main job on a local throwaway spare server (see README)
 	scripts/demo up
