@@ -190,3 +190,14 @@ def test_a_role_used_alone_validates_itself_first(tmp_path):
     assert result.returncode != 0
     assert "fediverse.deploy.preflight: preflight_data_path: must be an absolute path" in result.stdout, result.stdout[-3000:]
     assert "Read the free space" not in result.stdout  # refused before the role's first check of the host
+
+
+def test_the_postgres_upgrade_checks_only_the_postgres_role(tmp_path):
+    """upgrade_postgres.yml runs the postgres role alone: an inventory without Mastodon's input is fine there
+    (existing infrastructure), and a bad postgres variable is still refused before any change."""
+    importing = ("fediverse.deploy.validate", {"__fediverse_deploy_validate_only": ["postgres"]})
+    good = run(tmp_path, then_reached(tmp_path, importing), hosts={"spare": {}}, common={"mastodon_owner_email": ""})
+    assert good.returncode == 0 and "REACHED" in good.stdout, good.stdout[-3000:]
+    bad = run(tmp_path, then_reached(tmp_path, importing), hosts={"spare": {"postgres_memory_mb": "lots"}},
+              common={"mastodon_owner_email": ""})
+    assert_refused(bad, "postgres_memory_mb")
