@@ -28,13 +28,17 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SPARE_IMAGE = "fediverse-test/spare-server:bookworm"
-DOMAIN = "social.example.test"
 RECAP_RE = re.compile(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 PHASE_LINE_RE = re.compile(r"^([a-z][a-z /()]+) (\d+\.\d{3})$", re.M)  # deploy_baseline.sh's "<phase> <seconds>"
 COUNT_BOOTS = (
     "pw=$(cat /etc/fediverse-deploy/postgres_password 2>/dev/null || sed -n 's/^DB_PASS=//p' /root/mastodon.env);"
     " docker exec -e PGPASSWORD=\"$pw\" mastodon-postgres psql -h 127.0.0.1 -U mastodon -d mastodon_production"
     " -tAc 'SELECT count(*) FROM fediverse_double_rails_boots' 2>/dev/null || echo 0")
+
+
+def scenario_platform() -> dict:
+    """The end-to-end scenario's spare server (its image and the names it resolves)."""
+    return yaml.safe_load((ROOT / "molecule/deploy/molecule.yml").read_text())["platforms"][0]
 
 
 def deploy_vars() -> dict:
@@ -57,7 +61,9 @@ class SpareServer:
             SPARE_IMAGE, "/lib/systemd/systemd", name=name, detach=True, stop_signal="SIGRTMIN+3",
             cap_add=["SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE"],
             security_opt=["seccomp=unconfined", "apparmor=unconfined"], cgroupns="host",
-            tmpfs={"/run": "", "/run/lock": "", "/tmp": ""}, extra_hosts={DOMAIN: "127.0.0.1"},
+            tmpfs={"/run": "", "/run/lock": "", "/tmp": ""},
+            # The instance's domain and the owner's e-mail domain resolve as in molecule/deploy.
+            extra_hosts=scenario_platform()["etc_hosts"],
             volumes={"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
                      str(ROOT / ".cache/images"): {"bind": "/images", "mode": "ro"}},
             # The inner engine's storage: an anonymous volume, removed with the container.
