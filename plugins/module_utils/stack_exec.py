@@ -43,8 +43,12 @@ class StackExecError(Exception):
 
 
 def psql_argv(user="mastodon", database="mastodon", port=5432, sql=None, host="127.0.0.1"):
-    """psql's argv for one query (``-c``), or for statements on stdin (``-f -``) when ``sql`` is None."""
-    argv = ["psql", *PSQL_FLAGS, "--host", host, "--port", str(port), "--username", user, "--dbname", database]
+    """psql's argv for one query (``-c``), or for statements on stdin (``-f -``) when ``sql`` is None.
+
+    ``host=None`` connects over the container's local socket instead of TCP (the relay module's read).
+    """
+    argv = ["psql", *PSQL_FLAGS] + (["--host", host, "--port", str(port)] if host else [])
+    argv += ["--username", user, "--dbname", database]
     return argv + (["-f", "-"] if sql is None else ["-c", sql])
 
 
@@ -128,7 +132,7 @@ def build_call(params, password=None):
         env["PGPASSWORD"] = password
     stdin = None
     if kind == "sql":
-        inner, what = psql_argv(user, database, port, params["sql"]), "psql"
+        inner, what = psql_argv(user, database, port, params["sql"], params.get("host", "127.0.0.1")), "psql"
     elif kind == "sql_script":
         inner, what, stdin = psql_argv(user, database, port), "psql", params["sql_script"]
     elif kind == "runner":
@@ -173,10 +177,11 @@ def run(call, execute):
     return interpret(call, rc, out, err)
 
 
-def rows(execute, docker, container, sql, user="mastodon", database="mastodon", port=5432, password=None):
+def rows(execute, docker, container, sql, user="mastodon", database="mastodon", port=5432, password=None,
+         host="127.0.0.1"):
     """Rows of one read-only query (no Rails boot): a shortcut for callers outside the module."""
     call = build_call({"container": container, "sql": sql, "user": user, "database": database, "port": port,
-                       "docker": docker}, password)
+                       "docker": docker, "host": host}, password)
     return run(call, execute)["rows"]
 
 

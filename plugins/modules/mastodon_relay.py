@@ -168,7 +168,28 @@ from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_relays i
     normalize, plan, predict, relay_input_problems, state_name,
 )
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_relays_rb import RELAYS_SCRIPT
-from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_runner import RunnerError, psql_rows, run_runner
+from ansible_collections.fediverse.deploy.plugins.module_utils.stack_exec import StackExecError as RunnerError
+from ansible_collections.fediverse.deploy.plugins.module_utils.stack_exec import rows, runner_result
+
+
+def executor(module):
+    """stack_exec's ``execute`` through ``module.run_command`` (values in the environment, script on stdin)."""
+    def execute(argv, env, stdin):
+        kwargs = {"environ_update": env}
+        if stdin is not None:
+            kwargs.update(data=stdin, binary_data=True)
+        return module.run_command(argv, **kwargs)
+    return execute
+
+
+def run_runner(module, docker, container, script, data, timeout):
+    """One runner call (one Rails boot); its result, the last stdout line that is a JSON object."""
+    return runner_result(executor(module), docker, container, script, data, timeout)
+
+
+def psql_rows(module, docker, container, user, database, query, password=None):
+    """Rows of a read-only query over the Postgres container's local socket (no Rails boot)."""
+    return rows(executor(module), docker, container, query, user, database, password=password, host=None)
 
 
 def as_list(relays):

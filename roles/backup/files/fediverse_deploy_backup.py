@@ -7,7 +7,9 @@
 #   manifest.json  what, when, which release and schema
 #   SHA256SUMS     sha256sum of every other file
 # It is built under .<name>.partial and renamed into place only when complete; a failure removes it.
-# Only the standard library: the target has python3 because Ansible needs it, nothing more.
+# Only the standard library: the target has python3 because Ansible needs it, nothing more. The calls into
+# the Postgres container go through stack_exec.py, the collection's plugins/module_utils/stack_exec.py (the
+# fediverse.deploy.stack_exec module's logic), which the role installs in LIB_DIR.
 """Take one backup of a fediverse.deploy Mastodon instance."""
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ import subprocess
 import sys
 import tarfile
 import time
+
+LIB_DIR = "/usr/local/lib/fediverse-deploy"
+sys.path.insert(0, LIB_DIR)
+import stack_exec  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 DEFAULT_CONFIG = "/etc/fediverse-deploy/backup.json"
 PREFIX = "fediverse-backup:"
@@ -234,14 +240,29 @@ def run_to_file(argv: list[str], path: str, env_extra: dict[str, str], what: str
         raise BackupError(f"{what} failed (exit {result.returncode}): {detail[-1] if detail else 'no message'}")
 
 
-def run_output(argv: list[str], env_extra: dict[str, str], what: str) -> str:
+def execute(argv: list[str], env_extra: dict[str, str], stdin: str | None) -> tuple[int, str, str]:
+    """stack_exec's way to run a call: the values in the environment, never on the command line."""
     env = dict(os.environ)
     env.update(env_extra)
-    result = subprocess.run(argv, capture_output=True, env=env, check=False, text=True)
-    if result.returncode != 0:
-        detail = result.stderr.strip().splitlines()
-        raise BackupError(f"{what} failed (exit {result.returncode}): {detail[-1] if detail else 'no message'}")
-    return result.stdout.strip()
+    result = subprocess.run(argv, input=stdin, capture_output=True, env=env, check=False, text=True)
+    return result.returncode, result.stdout, result.stderr
+
+
+def pg_call(config: dict, env: dict[str, str], **what: object) -> dict:
+    """stack_exec's call for ``what`` (sql=... or argv=...) in the Postgres container, as the database user."""
+    params = {"container": config["postgres_container"], "docker": config["docker"], "user": config["db_user"],
+              "database": config["db_name"], "port": config["postgres_port"], **what}
+    return stack_exec.build_call(params, env.get("PGPASSWORD"))
+
+
+def query(config: dict, env: dict[str, str], sql: str, what: str) -> str:
+    """The first column of the first row of ``sql`` ('' when there is none)."""
+    try:
+        rows = stack_exec.run(pg_call(config, env, sql=sql), execute)["rows"]
+    except stack_exec.StackExecError as exc:
+        lines = (exc.stderr or exc.stdout).strip().splitlines()
+        raise BackupError(f"{what} failed (exit {exc.rc}): {lines[-1] if lines else 'no message'}") from None
+    return rows[0][0].strip() if rows and rows[0] else ""
 
 
 def postgres_env(config: dict) -> dict[str, str]:
@@ -251,26 +272,20 @@ def postgres_env(config: dict) -> dict[str, str]:
     return {"PGPASSWORD": password}
 
 
-def docker_exec_pg(config: dict, *args: str) -> list[str]:
-    # -e PGPASSWORD without a value: docker takes it from this process' environment, never from argv.
-    return [config["docker"], "exec", "-e", "PGPASSWORD", config["postgres_container"], *args]
-
-
 def database_facts(config: dict, env: dict[str, str]) -> tuple[str | None, int | None]:
     """(newest schema migration or None, the server's major)."""
-    psql = docker_exec_pg(config, "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-U", config["db_user"],
-                          "-d", config["db_name"], "-c")
-    major = run_output(psql + ["SHOW server_version_num"], env, "reading the PostgreSQL version")
-    schema = run_output(psql + ["SELECT CASE WHEN to_regclass('public.schema_migrations') IS NULL THEN '' "
-                                "ELSE (SELECT max(version) FROM schema_migrations) END"], env,
-                        "reading the schema version")
+    major = query(config, env, "SHOW server_version_num", "reading the PostgreSQL version")
+    schema = query(config, env, "SELECT CASE WHEN to_regclass('public.schema_migrations') IS NULL THEN '' "
+                                "ELSE (SELECT max(version) FROM schema_migrations) END", "reading the schema version")
     return (schema or None), int(major) // 10000
 
 
 def dump_database(config: dict, env: dict[str, str], path: str) -> None:
-    argv = docker_exec_pg(config, "pg_dump", "--format=custom", "--no-password", "-U", config["db_user"],
-                          "-d", config["db_name"])
-    run_to_file(argv, path, env, "pg_dump")
+    # -e PGPASSWORD without a value: docker takes it from this process' environment, never from argv.
+    call = pg_call(config, env, argv=["pg_dump", "--format=custom", "--no-password", "--host", "127.0.0.1",
+                                      "--port", str(config["postgres_port"]), "-U", config["db_user"],
+                                      "-d", config["db_name"]])
+    run_to_file(call["argv"], path, call["env"], "pg_dump")
 
 
 def dump_redis(config: dict, path: str) -> None:
@@ -321,6 +336,7 @@ def load_config(path: str) -> dict:
     except (OSError, ValueError) as exc:
         raise BackupError(f"cannot read the configuration {path}: {exc}") from None
     config.setdefault("docker", "docker")
+    config.setdefault("postgres_port", 5432)
     config.setdefault("lock_file", "/run/fediverse-deploy-backup.lock")
     return config
 

@@ -14,7 +14,6 @@ from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_relays i
     inbox_url_problem, normalize, plan, predict, state_name,
 )
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_relays_rb import RELAYS_SCRIPT
-from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_runner import last_json_line, runner_command
 
 RELAY_A = "https://relay-a.example/inbox"
 RELAY_B = "https://relay-b.example/inbox"
@@ -87,16 +86,7 @@ def test_predict_applies_the_plan():
     assert predict(current, actions) == {RELAY_A: "pending", "https://new.example/inbox": "pending"}
 
 
-def test_runner_result_is_the_last_json_line_after_rails_logs():
-    out = 'I, [2026-11-23] INFO -- : booting\n{"not": "it"\n{"ok": true, "changed": false}\n'
-    assert last_json_line(out) == {"ok": True, "changed": False}
-    assert last_json_line("no json here") is None
-
-
-def test_runner_input_travels_in_the_environment_not_in_the_command_script():
-    command = runner_command("docker", "mastodon-web", [("FEDIVERSE_RUNNER_INPUT", '{"a":1}')])
-    assert command == ["docker", "exec", "-i", "-e", 'FEDIVERSE_RUNNER_INPUT={"a":1}', "mastodon-web",
-                       "bin/rails", "runner", "-"]
+# The runner's one result rule and its input in the environment: tests/unit/plugins/module_utils/test_stack_exec_utils.py
 
 
 def test_relay_script_has_the_runner_header():

@@ -34,7 +34,8 @@ class FakeHost:
             return 0, rows, ""
         assert command[-4:] == ["mastodon-web", "bin/rails", "runner", "-"]
         assert data.startswith("# fediverse.deploy runner: relays v1")
-        payload = json.loads(next(arg.split("=", 1)[1] for arg in command if arg.startswith("FEDIVERSE_RUNNER_INPUT=")))
+        assert "FEDIVERSE_RUNNER_INPUT" in command  # named on the command line, its value in the environment
+        payload = json.loads(environ_update["FEDIVERSE_RUNNER_INPUT"])
         names = ["idle", "pending", "accepted", "rejected"]
         before = {url: names[state] for url, state in self.relays.items()}
         actions = []

@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import stat
+import sys
 import tarfile
 import textwrap
 
@@ -15,6 +16,8 @@ import pytest
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 SCRIPT = os.path.join(ROOT, "roles", "backup", "files", "fediverse_deploy_backup.py")
 
+# Installed next to the command on the target (/usr/local/lib/fediverse-deploy); here, from the collection.
+sys.path.append(os.path.join(ROOT, "plugins", "module_utils"))
 _SPEC = importlib.util.spec_from_file_location("fediverse_deploy_backup", SCRIPT)
 backup = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(backup)
@@ -344,3 +347,12 @@ def test_no_textfile_directory_means_no_metric_and_no_error(setup, capsys):
     code, _out, err = run(config_path, capsys)
     assert code == 0 and "warning" not in err
     assert not (tmp_path / "textfile").exists()
+
+
+def test_database_calls_go_through_stack_exec_without_the_password_on_argv(setup):
+    config = dict(setup[2], postgres_port=5432)
+    call = backup.pg_call(config, {"PGPASSWORD": "secret-pg"}, sql="SHOW server_version_num")
+    assert call["env"] == {"PGPASSWORD": "secret-pg"}
+    assert not any("secret-pg" in arg for arg in call["argv"])
+    assert call["argv"][1:5] == ["exec", "-e", "PGPASSWORD", "mastodon-postgres"]
+    assert "--host" in call["argv"] and "127.0.0.1" in call["argv"]
