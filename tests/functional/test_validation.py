@@ -102,8 +102,10 @@ BAD_INPUTS = {
     "redis eviction": ({"redis_settings": {"maxmemory-policy": "allkeys-lru"}},
                        ["fediverse.deploy.redis: redis_settings: must keep maxmemory-policy noeviction"]),
     "backup retention": ({"backup_keep_daily": 0}, ["fediverse.deploy.backup: backup_keep_daily: must be at least 1"]),
-    "backup calendar": ({"backup_on_calendar": "every night"},
-                        ["fediverse.deploy.backup: backup_on_calendar: systemd does not accept 'every night'"]),
+    "backup calendar": ({"backup_scheduled_on_calendar": "every night"},
+                        ["fediverse.deploy.backup: backup_scheduled_on_calendar: systemd does not accept 'every night'"]),
+    "renamed timer variable": ({"backup_on_calendar": "daily"},
+                               ["backup_on_calendar was renamed to backup_scheduled_on_calendar"]),
     "nginx server name": ({"nginx_server_name": "Social_Example"}, ["fediverse.deploy.nginx: nginx_server_name:"]),
 }
 

@@ -195,7 +195,7 @@ def test_bad_configuration_fails_loudly(host, change, message):
     assert message in result.stderr
 
 
-@pytest.mark.parametrize("unit", ["mastodon-media-cleanup", "mastodon-preview-cards-cleanup"])
+@pytest.mark.parametrize("unit", ["fediverse-mastodon-media-cleanup", "fediverse-mastodon-preview-cards-cleanup"])
 def test_maintenance_timers(host, unit):
     assert host.service(f"{unit}.timer").is_enabled
     assert host.service(f"{unit}.timer").is_running

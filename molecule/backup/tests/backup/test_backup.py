@@ -13,9 +13,9 @@ def first_server(host):
 
 
 def test_timer_is_enabled_and_scheduled(host):
-    assert host.check_output("systemctl is-enabled fediverse-backup.timer") == "enabled"
-    assert host.check_output("systemctl is-active fediverse-backup.timer") == "active"
-    timer = host.check_output("systemctl show fediverse-backup.timer -p TimersCalendar -p Persistent -p RandomizedDelayUSec")
+    assert host.check_output("systemctl is-enabled fediverse-backup-scheduled.timer") == "enabled"
+    assert host.check_output("systemctl is-active fediverse-backup-scheduled.timer") == "active"
+    timer = host.check_output("systemctl show fediverse-backup-scheduled.timer -p TimersCalendar -p Persistent -p RandomizedDelayUSec")
     assert "03:30:00" in timer and "Persistent=yes" in timer
 
 
@@ -64,15 +64,15 @@ def test_a_failing_backup_fails_the_unit_logs_and_leaves_no_backup(host):
     before = host.check_output(f"ls -A {BACKUP_DIR}")
     host.check_output("docker stop mastodon-postgres")
     try:
-        started = host.run("systemctl start fediverse-backup.service")
+        started = host.run("systemctl start fediverse-backup-scheduled.service")
         assert started.rc != 0
-        assert host.run("systemctl is-failed fediverse-backup.service").stdout.strip() == "failed"
-        journal = host.check_output("journalctl -u fediverse-backup.service --no-pager -o cat")
+        assert host.run("systemctl is-failed fediverse-backup-scheduled.service").stdout.strip() == "failed"
+        journal = host.check_output("journalctl -u fediverse-backup-scheduled.service --no-pager -o cat")
         assert "fediverse-backup: FAILED:" in journal
         assert host.check_output(f"ls -A {BACKUP_DIR}") == before
     finally:
         host.check_output("docker start mastodon-postgres")
-        host.run("systemctl reset-failed fediverse-backup.service")
+        host.run("systemctl reset-failed fediverse-backup-scheduled.service")
         host.run("for i in $(seq 60); do docker exec mastodon-postgres pg_isready -q -h 127.0.0.1 && break; sleep 1; done")
 
 

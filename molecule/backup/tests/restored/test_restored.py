@@ -95,4 +95,4 @@ def test_redis_came_back_with_the_backups_password(host):
 
 
 def test_the_new_server_backs_up_too(host):
-    assert host.check_output("systemctl is-enabled fediverse-backup.timer") == "enabled"
+    assert host.check_output("systemctl is-enabled fediverse-backup-scheduled.timer") == "enabled"

@@ -25,7 +25,11 @@ def test_key_is_root_only(host):
 
 def test_acme_renewal_timer_is_off(host):
     assert host.run("systemctl is-active fediverse-nginx-acme-renew.timer").stdout.strip() == "inactive"
-    assert host.run("systemctl is-enabled fediverse-nginx-acme-renew.timer").stdout.strip() == "disabled"
+    # Stopped, disabled and its units removed (the shared timer role removes a disabled job's units).
+    assert host.run("systemctl is-enabled fediverse-nginx-acme-renew.timer").stdout.strip() in ("disabled", "")
+    for unit in ("timer", "service"):
+        assert not host.file(f"/etc/systemd/system/fediverse-nginx-acme-renew.{unit}").exists
+    assert not host.file("/etc/systemd/system/timers.target.wants/fediverse-nginx-acme-renew.timer").exists
 
 
 def test_proxied_media_gets_mastodons_security_headers(client):

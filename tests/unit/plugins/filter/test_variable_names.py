@@ -104,3 +104,14 @@ def test_the_data_file_is_consistent_with_the_specs():
 
 def test_filter_is_registered():
     assert FilterModule().filters()["unknown_variable_problems"] is unknown_variable_problems
+
+
+@pytest.mark.parametrize("old, new", [
+    ("backup_enabled_timer", "backup_scheduled_enabled"),
+    ("backup_on_calendar", "backup_scheduled_on_calendar"),
+    ("backup_randomized_delay_sec", "backup_scheduled_randomized_delay_sec"),
+    ("nginx_acme_renew_schedule", "nginx_acme_renew_on_calendar"),
+])
+def test_the_timer_variables_renamed_in_issue_16_are_refused_with_the_new_name(old, new):
+    assert unknown_variable_problems([old, new]) == [
+        "%s was renamed to %s: rename it in your inventory (or extra variables)." % (old, new)]
