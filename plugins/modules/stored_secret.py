@@ -25,7 +25,9 @@ description:
   - A Web Push (VAPID) key pair for Mastodon is generated on the target with the C(openssl) command line
     tool (no Python library needed there) and only ever taken whole, from one source.
   - The result holds the secrets, so set C(no_log) on the task. The module itself never logs or
-    prints a value, and its C(--diff) shows names only.
+    prints a value, and its C(--diff) shows names only. Since C(no_log) hides a failure's message too,
+    register the result with C(failed_when) false and fail in a next task with its RV(msg), which never
+    holds a secret (see the examples).
 attributes:
   check_mode:
     description: Can run in check mode and predict the changes without modifying anything.
@@ -59,7 +61,8 @@ options:
     description:
       - With O(format=value), how a new value is made when nothing is supplied or stored.
       - V(alnum) is letters and digits, V(hex) lowercase hexadecimal, both from the operating system's
-        random source. V(none) only reads (nothing is generated or written).
+        random source. V(none) only reads: nothing is generated, and without O(value) nothing is written
+        (not even the mode of an existing file).
     type: str
     choices: [alnum, hex, none]
     default: alnum
@@ -131,13 +134,19 @@ EXAMPLES = r'''
   register: db_password
   no_log: true
 
-- name: Read a token that another task makes; fail clearly when it is missing
+- name: Read a token that another task makes
   fediverse.deploy.stored_secret:
     path: /etc/fediverse-deploy/mastodon_api_token
     generate: none
     missing_message: There is no API token yet; run the deploy playbook first.
   register: api_token
+  failed_when: false  # no_log would hide the message; the next task shows it
   no_log: true
+
+- name: Stop with the module's message when it failed (never a secret)
+  ansible.builtin.fail:
+    msg: "{{ api_token.msg }}"
+  when: api_token.secret is not defined
 
 - name: Mastodon's secrets in one file, a VAPID pair included
   fediverse.deploy.stored_secret:
@@ -185,6 +194,10 @@ secrets:
   description: With O(format=env), every listed name and its value now stored (in check mode, that would be).
   returned: format is env
   type: dict
+msg:
+  description: Why the module failed (names and paths, never a value); O(missing_message) when that applies.
+  returned: failure
+  type: str
 path:
   description: The file.
   returned: always
@@ -288,12 +301,12 @@ class StoredSecret:
                 os.chown(self.path, 0, 0)
         self.changed = self.changed or wrong_mode or wrong_owner
 
-    def store(self, old_text, new_text, rewrite):
+    def store(self, old_text, new_text, rewrite, read_only=False):
         if rewrite:
             if not self.module.check_mode:
                 self.write(new_text)
             self.changed = True
-        elif old_text is not None:
+        elif old_text is not None and not read_only:
             self.fix_attributes()
 
     # --- VAPID -----------------------------------------------------------------------------------------
@@ -327,8 +340,9 @@ class StoredSecret:
         previous = read_value(old_text)
         secret, created, replaced = settle_value(supplied, previous, params['generate'], params['length'])
         if not secret and params['missing_message']:
-            self.fail(params['missing_message'])
-        self.store(old_text, render_value(secret), bool(secret) and secret != previous)
+            self.module.fail_json(msg=params['missing_message'], path=self.path)
+        self.store(old_text, render_value(secret), bool(secret) and secret != previous,
+                   read_only=params['generate'] == 'none' and not supplied)
         result = dict(secret=secret, previous=previous, exists=old_text is not None, created=created, replaced=replaced)
         if self.module._diff and (created or replaced):
             result['diff'] = dict(before_header=self.path, after_header=self.path,
@@ -354,7 +368,7 @@ class StoredSecret:
         except SecretError as exc:
             self.fail('%s (%s)' % (exc, self.path))
         if missing and params['missing_message']:
-            self.fail('%s (missing: %s)' % (params['missing_message'], ', '.join(missing)))
+            self.module.fail_json(msg='%s (missing: %s)' % (params['missing_message'], ', '.join(missing)), path=self.path)
         new_text = render_env(params['header'], env_pairs(specs, values, stored_pairs))
         self.store(old_text, new_text, new_text != old_text and (old_text is not None or any(values.values())))
         result = dict(secrets=values, exists=old_text is not None, created=created, replaced=replaced)

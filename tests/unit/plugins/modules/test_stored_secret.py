@@ -138,7 +138,7 @@ def test_a_stored_value_is_read_whatever_its_spacing(tmp_path, run):
 def test_missing_message_when_nothing_may_be_made(tmp_path, run):
     path = tmp_path / "postgres_password"
     out = run(path=str(path), generate="none", missing_message="the cluster's password is unknown")
-    assert out["failed"] is True and out["msg"] == "stored_secret: the cluster's password is unknown"
+    assert out["failed"] is True and out["msg"] == "the cluster's password is unknown"
     assert not path.exists()
 
 
@@ -191,6 +191,13 @@ def test_an_existing_file_gets_mode_0600_back(tmp_path, run):
     out = run(path=str(path))
     assert out["changed"] is True and out["secret"] == "kept" and mode(path) == 0o600
     assert run(path=str(path))["changed"] is False
+
+
+def test_generate_none_only_reads_even_a_file_with_another_mode(tmp_path, run):
+    path = tmp_path / "pw"
+    write(path, "kept\n", 0o640)
+    out = run(path=str(path), generate="none")
+    assert out["changed"] is False and out["secret"] == "kept" and mode(path) == 0o640
 
 
 def test_an_existing_directory_keeps_its_mode(tmp_path, run):
@@ -341,7 +348,7 @@ def test_env_check_mode_returns_the_values_and_writes_nothing(tmp_path, run, ope
 def test_env_missing_message_names_the_missing(tmp_path, run):
     out = run(path=str(tmp_path / "s.env"), format="env", secrets=[{"name": "A", "generate": "none"}, {"name": "B"}],
               missing_message="Restore the secrets file.")
-    assert out["failed"] is True and out["msg"] == "stored_secret: Restore the secrets file. (missing: A)"
+    assert out["failed"] is True and out["msg"] == "Restore the secrets file. (missing: A)"
 
 
 @pytest.mark.parametrize("specs, words", [
