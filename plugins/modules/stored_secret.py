@@ -61,7 +61,7 @@ options:
     description:
       - With O(format=value), how a new value is made when nothing is supplied or stored.
       - V(alnum) is letters and digits, V(hex) lowercase hexadecimal, both from the operating system's
-        random source. V(none) only reads: nothing is generated, and without O(value) nothing is written
+        random source. V(none) only reads; nothing is generated, and without O(value) nothing is written
         (not even the mode of an existing file).
     type: str
     choices: [alnum, hex, none]
