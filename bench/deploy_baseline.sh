@@ -68,6 +68,8 @@ ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY=$(openssl rand -hex 16)
 ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT=$(openssl rand -hex 16)
 ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY=$(openssl rand -hex 16)
 $vapid
+# The test double's stand-in for DNS: the owner's e-mail domain resolves (real Mastodon asks real DNS).
+FEDIVERSE_DOUBLE_DNS_NAMES=$DOMAIN
 ENV
 chmod 600 /root/mastodon.env
 docker run --rm --network mastodon_internal --env-file /root/mastodon.env "$MASTODON" bin/rails db:prepare >/dev/null
