@@ -11,7 +11,7 @@ short_description: A container healthcheck with a fast start period, on engines 
 version_added: 0.1.0
 description:
   - Takes the C(healthcheck) dictionary of M(community.docker.docker_container) and, when the engine is Docker 25
-    or later, adds a C(start_period) with a one-second C(start_interval): during the start period the check runs
+    or later, adds a C(start_period) with a one-second C(start_interval). During the start period the check runs
     every second, so a new container counts as healthy about a second after it is ready instead of one interval
     later.
   - Older engines (Debian 12's Docker 20.10) refuse C(start_interval); for them the healthcheck is returned as it is.
