@@ -1,6 +1,7 @@
 """fediverse.deploy.preflight run for real on this machine: every problem in one failure, nothing changed."""
 
 import os
+import socket
 import subprocess
 import textwrap
 
@@ -66,3 +67,19 @@ def test_a_mail_only_domain_can_skip_the_check(tmp_path):
         "preflight_check_mail_domains": False,
     })
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_a_port_in_use_names_its_process(tmp_path):
+    with socket.socket() as listener:  # a real listener, as another service on the host would hold 80 or 443
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        result = run_preflight(tmp_path, {
+            "preflight_min_memory_mb": 1,
+            "preflight_min_disk_free_gb": 0,
+            "preflight_supported_distributions": {"Debian": ["11", "12", "13"], "Ubuntu": ["22.04", "24.04"]},
+            "preflight_ports": [port],
+        })
+    assert result.returncode != 0
+    assert f"port {port} is already in use: users:((" in result.stdout, result.stdout[-3000:]
+    assert "stop that service or move it" in result.stdout
