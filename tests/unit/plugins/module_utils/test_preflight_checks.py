@@ -117,8 +117,8 @@ def test_another_process_on_a_port_our_container_publishes_elsewhere_is_still_a_
 
 
 def test_a_listener_whose_process_ss_cannot_see_is_reported_with_its_line():
-    assert ports([NO_ROOT], [OURS]) == ['port 80 is already in use: LISTEN 0 511 0.0.0.0:80 0.0.0.0:*; stop that service'
-                                       ' or move it']
+    assert ports([NO_ROOT], [OURS]) == [
+        'port 80 is already in use: LISTEN 0 511 0.0.0.0:80 0.0.0.0:*; stop that service or move it']
 
 
 def test_only_the_wanted_ports_are_judged():

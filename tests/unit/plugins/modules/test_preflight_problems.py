@@ -101,9 +101,14 @@ def test_without_docker_or_its_engine_there_are_no_containers(run):
 def test_a_temporary_resolver_failure_is_asked_again(run, monkeypatch):
     answers = [socket.EAI_AGAIN, ['203.0.113.10']]
     host = FakeHost()
-    monkeypatch.setattr(host, 'getaddrinfo', lambda *a: (
-        (_ for _ in ()).throw(socket.gaierror(answers.pop(0), 'again')) if isinstance(answers[0], int)
-        else [(socket.AF_INET, 1, 6, '', (answers[0][0], 0))]))
+
+    def flaky(*_args):
+        answer = answers.pop(0)
+        if isinstance(answer, int):
+            raise socket.gaierror(answer, 'again')
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, '', (answer[0], 0))]
+
+    monkeypatch.setattr(host, 'getaddrinfo', flaky)
     assert run(dict(ARGS, mail_domains=['example.org']), host)['problems'] == []
 
 
