@@ -5,7 +5,7 @@ import sys
 
 def main(argv):
     if not argv:
-        print("usage: fediverse_double web|sidekiq|streaming|rails|tootctl ...", file=sys.stderr)
+        print("usage: fediverse_double web|sidekiq|streaming|prometheus_exporter|rails|tootctl ...", file=sys.stderr)
         return 2
     command, args = argv[0], argv[1:]
     if command == "web":
@@ -17,6 +17,9 @@ def main(argv):
     if command == "streaming":
         from fediverse_double import streaming
         return streaming.main(args)
+    if command == "prometheus_exporter":
+        from fediverse_double import metrics
+        return metrics.collector_main(args)
     if command == "rails":
         from fediverse_double import rails
         return rails.main(args)

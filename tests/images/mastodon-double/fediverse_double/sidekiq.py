@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from fediverse_double import boot, mail
+from fediverse_double import boot, mail, metrics
 
 MAIL_POLL_SECONDS = 2
 
@@ -35,6 +35,8 @@ def main(args):
             ready.unlink(missing_ok=True)
         sys.exit(0)
 
+    concurrency = next((int(args[i + 1]) for i, a in enumerate(args[:-1]) if a in ("-c", "--concurrency")), 5)
+    metrics.start_sidekiq_exporter(queues or ["default"], concurrency)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     print(f"Booted sidekiq (Mastodon test double {boot.RELEASE}), queues: {queues or ['default']}", flush=True)

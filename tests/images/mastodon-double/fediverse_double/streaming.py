@@ -1,10 +1,33 @@
 """`node ./streaming/index.js`: connects to Postgres and Redis like the real server, then serves its
-health endpoint (and an empty /metrics). No events are streamed."""
+health endpoint and /metrics (the names and labels of streaming/metrics.js, always on, as in the real server).
+No events are streamed, so every client, channel and message count is zero."""
 
 import os
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from fediverse_double import boot
+from fediverse_double import boot, metrics
+
+# streaming/metrics.js (prom-client, no prefix): the gauges are primed at zero for both connection types and
+# every channel; a few of prom-client's default Node.js metrics stand for the rest.
+CHANNELS = ("system", "user", "user:notification", "public", "public:local", "hashtag", "list", "direct")
+STREAMING_METRICS = [
+    ("process_cpu_user_seconds_total", "counter", "Total user CPU time spent in seconds.", [({}, 0.1)]),
+    ("nodejs_heap_size_used_bytes", "gauge", "Process heap size used from Node.js in bytes.", [({}, 1048576)]),
+    ("pg_pool_total_connections", "gauge", "The total number of clients existing within the pool", [({}, 1)]),
+    ("pg_pool_idle_connections", "gauge",
+     "The number of clients which are not checked out but are currently idle in the pool", [({}, 1)]),
+    ("pg_pool_waiting_queries", "gauge",
+     "The number of queued requests waiting on a client when all clients are checked out", [({}, 0)]),
+    ("connected_clients", "gauge", "The number of clients connected to the streaming server",
+     [({"type": "websocket"}, 0), ({"type": "eventsource"}, 0)]),
+    ("connected_channels", "gauge", "The number of channels the streaming server is streaming to",
+     [({"type": t, "channel": c}, 0) for c in CHANNELS for t in ("websocket", "eventsource")]),
+    ("redis_subscriptions", "gauge", "The number of Redis channels the streaming server is subscribed to", [({}, 0)]),
+    ("redis_messages_received_total", "counter",
+     "The total number of messages the streaming server has received from redis subscriptions", [({}, 0)]),
+    ("messages_sent_total", "counter", "The total number of messages the streaming server sent to clients per connection type",
+     [({"type": "websocket"}, 0), ({"type": "eventsource"}, 0)]),
+]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -12,7 +35,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.split("?")[0] == "/api/v1/streaming/health":
             self.reply(200, b"OK", "text/plain", {"Cache-Control": "private, no-store"})
         elif self.path == "/metrics":
-            self.reply(200, b"# Mastodon test double: no metrics\n", "text/plain; version=0.0.4")
+            self.reply(200, metrics.exposition(STREAMING_METRICS), metrics.CONTENT_TYPE,
+                       {"Cache-Control": "private, no-store"})
         else:
             self.reply(404, b'{"error":"Not found"}', "application/json; charset=utf-8")
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 import anyio.to_thread
 import uvicorn
 
-from fediverse_double import boot, site
+from fediverse_double import boot, metrics, site
 
 TOKEN_SQL = """
 SELECT t.revoked_at IS NULL, a.username, u.email, u.confirmed_at IS NOT NULL, u.approved, u.disabled,
@@ -91,13 +91,16 @@ def with_rails_hsts(send):
 
 
 class DoubleApp:
-    def __init__(self, mock, engine):
+    def __init__(self, mock, engine, reporter=None):
         self.mock = mock
         self.engine = engine
+        self.reporter = reporter  # Mastodon's Prometheus exporter middleware, when switched on (metrics.py)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.mock(scope, receive, send)
+        if self.reporter is not None:
+            send = self.reporter.wrap(send, scope["path"])
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         path = scope["path"]
         if headers.get("x-forwarded-proto", scope.get("scheme")) == "https":
@@ -175,6 +178,7 @@ def main(_args):
     if users:
         sync_users(engine, users)
     # workers=1: uvicorn would otherwise read WEB_CONCURRENCY (meant for Puma) and refuse to start.
-    uvicorn.run(DoubleApp(mock, engine), host=os.environ.get("BIND", "127.0.0.1"),
+    reporter = metrics.WebReporter() if metrics.WebReporter.wanted() else None
+    uvicorn.run(DoubleApp(mock, engine, reporter), host=os.environ.get("BIND", "127.0.0.1"),
                 port=int(os.environ.get("PORT", "3000")), workers=1, log_level="warning", proxy_headers=False)
     return 0
