@@ -1,5 +1,6 @@
-"""acme mode: a certificate from a real ACME server (pebble) over HTTP-01, kept root-only, and renewed by
-the timer's script without Ansible, with nginx reloaded onto the new certificate."""
+"""acme mode: a certificate from a real ACME server (pebble) over HTTP-01, kept root-only, issued by the role
+and renewed by the timer without Ansible through the same client and account, with nginx reloaded onto the
+new certificate."""
 
 import time
 
@@ -7,6 +8,12 @@ from conftest import CONFIG_DIR, NAMES, assert_every_name_is_served
 
 UNIT = "fediverse-nginx-acme-renew"
 CERT = f"{CONFIG_DIR}/tls/acme/fullchain.pem"
+# certbot's account keys (one directory per account and ACME server), the one ACME client's.
+ACCOUNTS = "/var/lib/fediverse-deploy/nginx/acme/certbot/accounts"
+
+
+def account_keys(host) -> list:
+    return host.check_output(f"find {ACCOUNTS} -name private_key.json").split()
 
 
 def test_served_certificate_comes_from_the_acme_server(client):
@@ -31,9 +38,11 @@ def test_pebble_ca_is_trusted_only_by_the_test(host):
 def test_keys_are_root_only(host):
     for directory in (f"{CONFIG_DIR}/tls", f"{CONFIG_DIR}/tls/acme", "/var/lib/fediverse-deploy/nginx/acme"):
         assert host.file(directory).mode == 0o700, directory
-    for key in (f"{CONFIG_DIR}/tls/acme/privkey.pem", "/var/lib/fediverse-deploy/nginx/acme/account.key"):
+    f = host.file(f"{CONFIG_DIR}/tls/acme/privkey.pem")
+    assert (f.user, f.group, f.mode) == ("root", "root", 0o600)
+    for key in account_keys(host):
         f = host.file(key)
-        assert (f.user, f.group, f.mode) == ("root", "root", 0o600), key
+        assert (f.user, f.group) == ("root", "root") and f.mode & 0o077 == 0, key
 
 
 def test_renewal_timer_is_enabled_and_waiting(host):
@@ -63,3 +72,9 @@ def test_forced_renewal_gets_a_new_certificate_and_reloads_nginx(host, client):
     assert "Pebble Intermediate CA" in renewed["issuer"]
     assert host.file(CERT).mode == 0o644
     assert host.check_output("docker inspect -f '{{.State.StartedAt}}' mastodon-nginx") == started  # reloaded
+
+
+def test_issuance_and_renewal_share_one_acme_account(host):
+    # Runs after the role's two converges (first issuance, then nothing to order) and the forced renewal.
+    assert len(account_keys(host)) == 1
+    assert not host.file("/var/lib/fediverse-deploy/nginx/acme/account.key").exists

@@ -3,7 +3,6 @@ HTTP only for ACME and the redirect, TLS 1.2/1.3 only, and Mastodon's proxy rule
 
 import json
 import shlex
-
 import time
 
 from conftest import DOMAIN, status
