@@ -10,7 +10,10 @@
 # Only the standard library: the target has python3 because Ansible needs it, nothing more. The calls into
 # the Postgres container go through stack_exec.py, the collection's plugins/module_utils/stack_exec.py (the
 # fediverse.deploy.stack_exec module's logic), which the role installs in LIB_DIR.
-"""Take one backup of a fediverse.deploy Mastodon instance."""
+# `fediverse-deploy-backup verify PATH` is the one check of that format (verify_backup): the restore role runs
+# this same file on the controller and on the target, where the backup role may never have run, so verify
+# needs nothing but this file.
+"""Take one backup of a fediverse.deploy Mastodon instance, or verify one (verify PATH)."""
 
 from __future__ import annotations
 
@@ -31,7 +34,10 @@ import time
 
 LIB_DIR = "/usr/local/lib/fediverse-deploy"
 sys.path.insert(0, LIB_DIR)
-import stack_exec  # noqa: E402  pylint: disable=wrong-import-position,import-error
+try:
+    import stack_exec  # noqa: E402  pylint: disable=wrong-import-position,import-error
+except ImportError:  # verify runs where the backup role did not install it (the controller, a new host)
+    stack_exec = None
 
 DEFAULT_CONFIG = "/etc/fediverse-deploy/backup.json"
 PREFIX = "fediverse-backup:"
@@ -39,6 +45,10 @@ NAME_FORMAT = "%Y%m%dT%H%M%SZ"
 NAME_RE = re.compile(r"^\d{8}T\d{6}Z$")
 PARTIAL_RE = re.compile(r"^\.(\d{8}T\d{6}Z)\.partial$")
 FORMAT = 1
+# The files of a backup of FORMAT: SHA256SUMS lists every other one; redis.rdb only when Redis was backed up.
+REQUIRED_FILES = ("database.dump", "config.tar", "media.tar", "manifest.json", "SHA256SUMS")
+OPTIONAL_FILES = ("redis.rdb",)
+SUMS_LINE_RE = re.compile(r"^([0-9a-f]{64})  ([^/]+)$")
 CHUNK = 1024 * 1024
 # The node exporter's textfile collector reads *.prom here (Debian's default; the monitoring role mounts it).
 TEXTFILE_DIR = "/var/lib/prometheus/node-exporter"
@@ -118,23 +128,79 @@ def sha256sums(directory: str, names: list[str]) -> str:
     return "".join(f"{sha256_file(os.path.join(directory, n))}  {n}\n" for n in sorted(names))
 
 
-def verify_sha256sums(directory: str) -> list[str]:
-    """Problems with a backup directory's SHA256SUMS (empty when every file matches)."""
-    path = os.path.join(directory, "SHA256SUMS")
-    if not os.path.isfile(path):
-        return ["SHA256SUMS is missing"]
+def read_sha256sums(directory: str) -> tuple[dict[str, str], list[str]]:
+    """The names and digests SHA256SUMS lists, and the problems of its lines."""
+    listed: dict[str, str] = {}
     problems = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            digest, _sep, name = line.rstrip("\n").partition("  ")
-            file_path = os.path.join(directory, name)
-            if "/" in name or not name:
-                problems.append(f"bad line in SHA256SUMS: {line.strip()!r}")
-            elif not os.path.isfile(file_path):
+    with open(os.path.join(directory, "SHA256SUMS"), encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, 1):
+            match = SUMS_LINE_RE.match(line.rstrip("\n"))
+            if match is None or match.group(2) in (".", ".."):
+                problems.append(f"bad line {number} in SHA256SUMS: {line.strip()!r}")
+            elif match.group(2) in listed:
+                problems.append(f"SHA256SUMS lists {match.group(2)} twice")
+            else:
+                listed[match.group(2)] = match.group(1)
+    return listed, problems
+
+
+def read_manifest(directory: str) -> tuple[dict | None, list[str]]:
+    """manifest.json, and why it cannot be read or is of another format."""
+    try:
+        with open(os.path.join(directory, "manifest.json"), encoding="utf-8") as handle:
+            manifest = json.load(handle)
+    except (OSError, ValueError) as exc:
+        return None, [f"manifest.json cannot be read: {exc}"]
+    if not isinstance(manifest, dict):
+        return None, ["manifest.json is not a JSON object"]
+    if manifest.get("format") != FORMAT:
+        return manifest, [f"manifest.json is of format {manifest.get('format')!r}; this command reads format {FORMAT}"
+                          " (restore it with the collection release that made it)"]
+    return manifest, []
+
+
+def verify_backup(directory: str) -> dict:
+    """The one check of a backup directory's format: ``problems`` (empty when the backup is whole and
+    unaltered), the backup's ``files`` and its ``manifest`` (None when unreadable).
+
+    Every required file is there; nothing else is (a file the format does not know cannot be checked);
+    SHA256SUMS lists every other file, each line valid and each digest right; manifest.json is of FORMAT and
+    its own list of files (sizes and digests) agrees."""
+    if not os.path.isdir(directory):
+        return {"problems": [f"{directory} is not a directory"], "files": [], "manifest": None}
+    known = REQUIRED_FILES + OPTIONAL_FILES
+    entries = sorted(os.listdir(directory))
+    problems = [f"{name} is missing" for name in REQUIRED_FILES if name not in entries]
+    problems += [f"unexpected {name}: a backup holds only {', '.join(known)}" for name in entries if name not in known]
+    files = [name for name in known if name in entries]
+    problems += [f"{name} is not a file" for name in files if not os.path.isfile(os.path.join(directory, name))]
+    digests = {name: sha256_file(os.path.join(directory, name)) for name in files
+               if name != "SHA256SUMS" and os.path.isfile(os.path.join(directory, name))}
+    if "SHA256SUMS" in entries:
+        listed, sums_problems = read_sha256sums(directory)
+        problems += sums_problems
+        problems += [f"SHA256SUMS does not list {name}, so it cannot be checked" for name in digests if name not in listed]
+        for name, digest in listed.items():
+            if name not in known:
+                problems.append(f"SHA256SUMS lists {name}, which is not a file of a backup")
+            elif name not in entries and name in OPTIONAL_FILES:
                 problems.append(f"{name} is missing")
-            elif sha256_file(file_path) != digest:
+            elif name in digests and digests[name] != digest:
                 problems.append(f"{name} does not match its checksum")
-    return problems
+    manifest = None
+    if "manifest.json" in entries:
+        manifest, manifest_problems = read_manifest(directory)
+        problems += manifest_problems
+        recorded = (manifest or {}).get("files")
+        for name, entry in recorded.items() if isinstance(recorded, dict) else ():
+            if name in known and name not in entries:
+                problems.append(f"{name} is missing (manifest.json lists it)")
+            elif name in digests and isinstance(entry, dict) and (
+                    entry.get("sha256", digests[name]) != digests[name]
+                    or entry.get("size", os.path.getsize(os.path.join(directory, name)))
+                    != os.path.getsize(os.path.join(directory, name))):
+                problems.append(f"{name} does not match manifest.json")
+    return {"problems": list(dict.fromkeys(problems)), "files": files, "manifest": manifest}
 
 
 def media_filter(include_cache: bool):
@@ -449,8 +515,31 @@ def _terminated(signum, _frame):
     raise BackupError(f"stopped by signal {signum}")
 
 
+def verify_main(argv: list[str]) -> int:
+    """`verify PATH`: one JSON object on stdout (backup, ok, problems, files, manifest); exit 0 when the backup is
+    whole, 1 when it has problems (one FAILED line on stderr), 2 for a wrong call."""
+    parser = argparse.ArgumentParser(prog="fediverse-deploy-backup verify",
+                                     description="Check a backup directory: its files, SHA256SUMS and manifest.json.")
+    parser.add_argument("path", help="the backup directory")
+    args = parser.parse_args(argv)
+    path = os.path.abspath(args.path)
+    try:
+        result = verify_backup(path)
+    except OSError as exc:
+        result = {"problems": [f"cannot read {path}: {exc}"], "files": [], "manifest": None}
+    print(json.dumps({"backup": path, "ok": not result["problems"], **result}, sort_keys=True))
+    if result["problems"]:
+        print(f"{PREFIX} FAILED: {path}: {'; '.join(result['problems'])}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="fediverse-deploy-backup", description=__doc__)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["verify"]:
+        return verify_main(argv[1:])
+    parser = argparse.ArgumentParser(prog="fediverse-deploy-backup", description=__doc__,
+                                     epilog="fediverse-deploy-backup verify PATH checks a backup (see verify --help).")
     parser.add_argument("--reason", default="manual", help="recorded in manifest.json (timer, manual, pre-upgrade...)")
     parser.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                         help="wait this long for a backup that is already running (default: fail at once)")
