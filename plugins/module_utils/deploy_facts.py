@@ -1,13 +1,13 @@
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Facts that several roles rely on, each written once: the DNS name and SQL name rules, the user Mastodon's
-image runs as, what a Mastodon release is, and which PostgreSQL major an image runs.
+image runs as, what a Mastodon release is, which PostgreSQL major an image runs, and how the Sidekiq
+containers are named.
 
-The roles reach them through the filters fediverse.deploy.collection_fact, mastodon_release and
-postgres_image_major; preflight and other Python code may import them directly."""
+The roles reach them through the filters fediverse.deploy.collection_fact, mastodon_release,
+postgres_image_major and mastodon_sidekiq_names; preflight and other Python code may import them directly."""
 
 from __future__ import annotations
 
@@ -53,3 +53,9 @@ def postgres_image_major(image, env=None) -> str:
     reference = str(image or "").split("@", 1)[0]
     match = re.search(r":([0-9]+)[^:/]*$", reference)
     return match.group(1) if match else ""
+
+
+def mastodon_sidekiq_names(workers, base) -> list:
+    """The container of each Sidekiq worker, in order: the first is named ``base``, each other one
+    ``base-<worker name>`` (mastodon-sidekiq, mastodon-sidekiq-pull, ...)."""
+    return [str(base)] + ["%s-%s" % (base, worker["name"]) for worker in list(workers or [])[1:]]
