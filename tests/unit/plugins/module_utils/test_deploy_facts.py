@@ -1,14 +1,12 @@
 """The facts several roles share, each written once: DNS names, SQL names, Mastodon's uid and releases, and
-the PostgreSQL major of an image."""
+the PostgreSQL major of an image, and the Sidekiq containers' names."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fediverse.deploy.plugins.filter.collection_fact import collection_fact
 from ansible_collections.fediverse.deploy.plugins.module_utils.deploy_facts import (
     DOMAIN_PATTERN,
     MASTODON_UID,
@@ -106,17 +104,6 @@ def test_postgres_image_major(image, env, major):
 
 def test_pg_major_of_the_image_wins_over_the_tag():
     assert postgres_image_major("postgres:16-custom", ["PG_MAJOR=17"]) == "17"
-
-
-def test_collection_fact_returns_the_one_definition():
-    assert collection_fact("domain_pattern") == DOMAIN_PATTERN
-    assert collection_fact("sql_name_pattern") == SQL_NAME_PATTERN
-    assert collection_fact("mastodon_uid") == 991
-
-
-def test_collection_fact_refuses_an_unknown_name():
-    with pytest.raises(AnsibleFilterError, match="domain_pattern"):
-        collection_fact("domain_regex")
 
 
 def test_the_first_sidekiq_worker_has_the_base_name_and_the_others_a_suffix():
