@@ -18,6 +18,22 @@ def test_a_service_runs_its_command_once_after_docker_by_default():
         "[Service]", "Type=oneshot", "ExecStart=/usr/bin/docker exec mastodon-web tootctl media remove", ""])
 
 
+BACKUP = {"name": "scheduled", "enabled": True, "description": "Backup", "timer_description": "Scheduled backup",
+          "command": "/usr/local/sbin/fediverse-deploy-backup --reason timer", "on_calendar": "*-*-* 03:30:00",
+          "randomized_delay_sec": 1800, "after": ["docker.service"], "requires": ["docker.service"],
+          "service": {"Nice": 10, "IOSchedulingClass": "idle", "TimeoutStartSec": 21600}}
+
+
+def test_the_backup_units_keep_their_settings():
+    assert render_service(BACKUP) == HEADER + (
+        "\n[Unit]\nDescription=Backup\nAfter=docker.service\nRequires=docker.service\n\n"
+        "[Service]\nType=oneshot\nExecStart=/usr/local/sbin/fediverse-deploy-backup --reason timer\n"
+        "Nice=10\nIOSchedulingClass=idle\nTimeoutStartSec=21600\n")
+    assert render_timer(BACKUP) == HEADER + (
+        "\n[Unit]\nDescription=Scheduled backup\n\n[Timer]\nOnCalendar=*-*-* 03:30:00\n"
+        "RandomizedDelaySec=1800\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n")
+
+
 def test_a_service_with_its_dependencies_documentation_and_settings():
     text = render_service(dict(JOB, documentation="file:///usr/local/sbin/x", after=[], requires=["docker.service"],
                                wants=["network-online.target"], service={"Nice": 10, "IOSchedulingClass": "idle"}))

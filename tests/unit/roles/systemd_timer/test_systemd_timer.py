@@ -1,5 +1,6 @@
-"""The shared timer role: its two templates render the units the roles had before, and the calendar
-expressions it lets through unchecked (the collection's defaults) are every role's default and valid."""
+"""The shared timer role: the calendar expressions it lets through unchecked (the collection's defaults) are
+every role's default and valid, and every timer variable follows the scheme. The unit files themselves are
+tested with the module that writes them (tests/unit/plugins/module_utils/test_systemd_timer_units.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import os
 import shutil
 import subprocess
 
-import jinja2
 import pytest
 import yaml
 
@@ -22,58 +22,6 @@ def _yaml(path):
 
 
 KNOWN = _yaml(os.path.join(ROLE, "vars", "main.yml"))["__systemd_timer_known_calendars"]
-
-
-def _bool(value):
-    return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
-
-
-def render(unit, job):
-    """A template as Ansible renders it (trim_blocks; the templates ask for lstrip_blocks themselves)."""
-    with open(os.path.join(ROLE, "templates", "job.%s.j2" % unit), encoding="utf-8") as handle:
-        source = handle.read()
-    header, source = source.split("\n", 1)
-    assert header == "#jinja2: lstrip_blocks: True"
-    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             undefined=jinja2.StrictUndefined)
-    env.filters["bool"] = _bool
-    return env.from_string(source).render(item=[job, unit], ansible_managed="managed")
-
-
-BACKUP = {"name": "scheduled", "enabled": True, "description": "Backup", "timer_description": "Scheduled backup",
-          "command": "/usr/local/sbin/fediverse-deploy-backup --reason timer", "on_calendar": "*-*-* 03:30:00",
-          "randomized_delay_sec": 1800, "after": ["docker.service"], "requires": ["docker.service"],
-          "service": {"Nice": 10, "IOSchedulingClass": "idle", "TimeoutStartSec": 21600}}
-
-
-def test_the_backup_service_keeps_its_settings():
-    assert render("service", BACKUP) == (
-        "# managed\n[Unit]\nDescription=Backup\nAfter=docker.service\nRequires=docker.service\n\n"
-        "[Service]\nType=oneshot\nExecStart=/usr/local/sbin/fediverse-deploy-backup --reason timer\n"
-        "Nice=10\nIOSchedulingClass=idle\nTimeoutStartSec=21600\n")
-
-
-def test_the_backup_timer_keeps_its_settings():
-    assert render("timer", BACKUP) == (
-        "# managed\n[Unit]\nDescription=Scheduled backup\n\n[Timer]\nOnCalendar=*-*-* 03:30:00\n"
-        "RandomizedDelaySec=1800\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n")
-
-
-def test_optional_settings_have_their_defaults():
-    job = {"name": "health-check", "description": "Health", "command": "/bin/true", "on_calendar": "*:0/5",
-           "persistent": False}
-    service, timer = render("service", job), render("timer", job)
-    assert "After=docker.service\n" in service and "Requires" not in service and "Wants" not in service
-    assert "Documentation" not in service
-    assert "Description=Health\n" in timer and "RandomizedDelaySec" not in timer and "Persistent=false\n" in timer
-
-
-def test_wants_and_documentation():
-    job = {"name": "acme-renew", "description": "Renew", "command": "/usr/local/sbin/x", "on_calendar": "daily",
-           "documentation": "file:///usr/local/sbin/x", "wants": ["network-online.target"],
-           "after": ["network-online.target", "docker.service"]}
-    assert ("Documentation=file:///usr/local/sbin/x\nWants=network-online.target\n"
-            "After=network-online.target docker.service\n\n") in render("service", job)
 
 
 def test_every_roles_default_calendar_is_one_the_validation_may_skip():
