@@ -39,8 +39,11 @@ def read_text(path):
         return None
 
 
-def ensure_file(module, path, content, mode=None, owner=None, group=None, secret=False, diffs=None):
-    """`path` holds exactly `content` (atomically replaced when not) with the given attributes; changed or not."""
+def ensure_file(module, path, content, mode=None, owner=None, group=None, secret=False, diffs=None, validate=None):
+    """`path` holds exactly `content` (atomically replaced when not) with the given attributes; changed or not.
+
+    `validate` is a command with %s for the new file, run before it replaces the old one (as ansible.builtin.copy).
+    """
     before = read_text(path)
     changed = before != content
     if changed:
@@ -70,6 +73,11 @@ def ensure_file(module, path, content, mode=None, owner=None, group=None, secret
                     os.umask(umask)
                     os.chmod(temporary, (0o600 if secret else 0o666) & ~umask)
                 _attributes(module, temporary, mode, owner, group, None)
+                if validate:
+                    rc, out, err = module.run_command(validate % temporary)
+                    if rc != 0:
+                        module.fail_json(msg="%s was left as it was: its new content fails %r: %s"
+                                         % (path, validate, (err or out).strip()[-2000:]))
                 os.replace(temporary, path)
             finally:
                 if os.path.exists(temporary):

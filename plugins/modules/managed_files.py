@@ -59,6 +59,12 @@ options:
       group:
         description: The group (name or id).
         type: str
+      validate:
+        description:
+          - A command that checks a new content before it replaces the file, with C(%s) where the
+            temporary file's path goes (as in M(ansible.builtin.copy)); when it fails, the file is left as it was
+            and the task fails. Not run in check mode.
+        type: str
       secret:
         description: The content is secret; C(--diff) does not show it. Set C(no_log) on the task as well.
         type: bool
@@ -114,6 +120,8 @@ def problems(entries):
             found.append('%s: a file needs content.' % where)
         if entry['state'] != 'file' and entry['content'] is not None:
             found.append('%s: content is only for state=file.' % where)
+        if entry['validate'] is not None and (entry['state'] != 'file' or '%s' not in entry['validate']):
+            found.append('%s: validate is for state=file and needs %%s where the path goes.' % where)
         if entry['mode'] is not None and not (entry['mode'].isdigit() and set(entry['mode']) <= set('01234567')
                                               and len(entry['mode']) in (3, 4)):
             found.append("%s: mode %s is not an octal mode such as '0644'." % (where, entry['mode']))
@@ -131,6 +139,7 @@ def main():
                 owner=dict(type='str'),
                 group=dict(type='str'),
                 secret=dict(type='bool', default=False),
+                validate=dict(type='str'),
             )),
         ),
         supports_check_mode=True,
@@ -148,7 +157,8 @@ def main():
         elif entry['state'] == 'absent':
             changed = ensure_absent(module, path, diffs=diffs)
         else:
-            changed = ensure_file(module, path, entry['content'], secret=entry['secret'], diffs=diffs, **attributes)
+            changed = ensure_file(module, path, entry['content'], secret=entry['secret'], diffs=diffs,
+                                  validate=entry['validate'], **attributes)
         if changed:
             changed_paths.append(path)
 

@@ -121,3 +121,18 @@ def test_a_file_where_a_directory_is_wanted_is_refused(tmp_path, run):
     (tmp_path / "conf").write_text("not a directory\n")
     out = run(files=[{"path": str(tmp_path / "conf"), "state": "directory"}])
     assert out["failed"] is True and "is not a directory" in out["msg"]
+
+
+def test_a_content_that_fails_validation_replaces_nothing(tmp_path, run):
+    path = tmp_path / "rules.nft"
+    path.write_text("good\n")
+    out = run(files=[{"path": str(path), "content": "bad\n", "validate": "grep -q good %s"}])
+    assert out["failed"] is True and "was left as it was" in out["msg"]
+    assert path.read_text() == "good\n" and os.listdir(tmp_path) == ["rules.nft"]
+    out = run(files=[{"path": str(path), "content": "good too\n", "validate": "grep -q good %s"}])
+    assert out["changed"] is True and path.read_text() == "good too\n"
+
+
+def test_validate_needs_a_place_for_the_path(tmp_path, run):
+    out = run(files=[{"path": str(tmp_path / "f"), "content": "x\n", "validate": "nft -c -f"}])
+    assert out["failed"] is True and "needs %s" in out["msg"]
