@@ -37,7 +37,9 @@ host:  ## host packages and a running Docker engine (installs them as root on De
 images: venv host  ## build the offline test images (cached by a hash of their inputs)
 	$(BIN)/python tests/images/build.py --save
 
-lint: venv  ## yamllint and ansible-lint (production profile), and the alert rules with promtool
+lint: venv  ## ruff (check and format), yamllint and ansible-lint (production profile), and the alert rules with promtool
+	ruff check .
+	ruff format --check .
 	yamllint --strict .
 	scripts/with-collection-tree ansible-lint --strict
 	$(MAKE) --no-print-directory promtool

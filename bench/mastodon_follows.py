@@ -39,8 +39,10 @@ def minimum(followed, new):
 
 def scenario(total, new, workdir):
     names = ["a%05d" % i for i in range(total)]
-    seed = {"accounts": [{"username": "owner", "access_token": TOKEN}] + [{"username": n, "domain": "remote.example"} for n in names],
-            "follows": [{"follower": "owner", "following": n} for n in names[new:]]}
+    seed = {
+        "accounts": [{"username": "owner", "access_token": TOKEN}] + [{"username": n, "domain": "remote.example"} for n in names],
+        "follows": [{"follower": "owner", "following": n} for n in names[new:]],
+    }
     double = Double(seed, workdir)
     try:
         double.clear_log()

@@ -35,20 +35,17 @@ def inbox_url_problem(url):
         return "contains whitespace; remove it (a URL has no spaces), e.g. %s" % EXAMPLE
     try:
         parts = urlsplit(url)
-        parts.port  # pylint: disable=pointless-statement  # raises on a bad port
+        _port = parts.port  # raises on a bad port
     except ValueError as err:
         return "is not a URL (%s); write it as %s" % (err, EXAMPLE)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "must be an https URL with a host, e.g. %s" % EXAMPLE
     if parts.scheme != "https":
-        return ("uses plain http, which relays do not accept (the relay would stay pending); use https://%s%s"
-                % (parts.netloc, parts.path or "/inbox"))
+        return "uses plain http, which relays do not accept (the relay would stay pending); use https://%s%s" % (parts.netloc, parts.path or "/inbox")
     if parts.path.rstrip("/").endswith("/actor"):
-        return ("is the relay's actor; Mastodon wants its inbox, usually the same URL ending in /inbox "
-                "(e.g. %s://%s/inbox)" % (parts.scheme, parts.netloc))
+        return "is the relay's actor; Mastodon wants its inbox, usually the same URL ending in /inbox (e.g. %s://%s/inbox)" % (parts.scheme, parts.netloc)
     if parts.query or parts.fragment or not parts.path.endswith("/inbox"):
-        return ("is not a relay inbox: its path must end in /inbox, with no query or fragment "
-                "(e.g. https://%s/inbox)" % parts.netloc)
+        return "is not a relay inbox: its path must end in /inbox, with no query or fragment (e.g. https://%s/inbox)" % parts.netloc
     return None
 
 

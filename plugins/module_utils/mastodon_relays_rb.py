@@ -11,7 +11,7 @@ boots Rails once whatever the number of relays. Unit tests check it with ``ruby 
 
 from __future__ import annotations
 
-RELAYS_SCRIPT = r'''# fediverse.deploy runner: relays v1
+RELAYS_SCRIPT = r"""# fediverse.deploy runner: relays v1
 #
 # Input (JSON in FEDIVERSE_RUNNER_INPUT): {"inbox_urls": [...], "state": "present"|"absent",
 # "exclusive": bool, "dry_run": bool}. Output: one JSON line {ok, changed, actions, before, after}.
@@ -53,4 +53,4 @@ end
 
 after = dry_run ? before : snapshot.call
 puts({ ok: true, changed: !actions.empty?, actions: actions, before: before, after: after }.to_json)
-'''
+"""

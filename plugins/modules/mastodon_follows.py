@@ -1,12 +1,11 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: mastodon_follows
 short_description: Follow Mastodon accounts and keep Mastodon lists, with the instance's rate limits as the budget
 version_added: 0.1.0
@@ -133,9 +132,9 @@ seealso:
   - name: Mastodon API, lists
     description: List and list member endpoints.
     link: https://docs.joinmastodon.org/methods/lists/
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: Follow a few accounts
   fediverse.deploy.mastodon_follows:
     api_url: https://social.example.org
@@ -180,9 +179,9 @@ EXAMPLES = r'''
     accounts: [spam@bad.example, "@old@gone.example"]
     lists:
       - title: Old list
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 complete:
   description: Whether everything asked for is done. False after a stop at a rate limit or a failure.
   returned: always
@@ -311,21 +310,41 @@ requests:
   type: dict
   sample: {total: 15, by_method: {GET: 15}, waited_seconds: 0, rate_limit: {limit: "300", remaining: "286",
            reset: "2026-11-23T20:05:00.000000Z"}, faults: 0, read_backs: 0}
-'''
+"""
 
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_api import (
-    PAGE_LIMIT, ConnectionFailed, MastodonAPIError, MastodonClient, NotFoundError, RateLimitedError, ServerError,
-    ValidationError, ForbiddenError, connection_problems, mastodon_argument_spec,
+    PAGE_LIMIT,
+    ConnectionFailed,
+    ForbiddenError,
+    MastodonAPIError,
+    MastodonClient,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    ValidationError,
+    connection_problems,
+    mastodon_argument_spec,
 )
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_follows_plan import (
-    HANDLE_FIX, LIST_REPLIES_POLICIES, MAX_LISTS, account_key, chunks, lists_problems, normalize_accounts,
-    normalize_lists, option_changes, plan_follows, plan_list, problem,
+    HANDLE_FIX,
+    LIST_REPLIES_POLICIES,
+    MAX_LISTS,
+    account_key,
+    chunks,
+    lists_problems,
+    normalize_accounts,
+    normalize_lists,
+    option_changes,
+    plan_follows,
+    plan_list,
+    problem,
 )
 
-_REASON_BY_ERROR = ((ForbiddenError, 'forbidden'), (NotFoundError, 'not_found'), (ValidationError, 'rejected'))
+_REASON_BY_ERROR = ((ForbiddenError, "forbidden"), (NotFoundError, "not_found"), (ValidationError, "rejected"))
 # Malformed handles named in the warning; the result's `unresolved` lists them all.
 _WARN_NAMES = 10
 
@@ -334,31 +353,30 @@ class Halt(Exception):
     """The run cannot go on: a rate limit beyond max_wait (not a failure), or an unreachable server (a failure)."""
 
     def __init__(self, message, fatal):
-        super(Halt, self).__init__(message)
+        super().__init__(message)
         self.message = message
         self.fatal = fatal
 
 
-class FollowsRun(object):
+class FollowsRun:
     """One run of the module: read, plan, then write (outside check mode)."""
 
     def __init__(self, module, client):
         self.module = module
         self.client = client
         self.params = module.params
-        self.state = self.params['state']
-        self.out = dict(followed=[], requested=[], already_followed=[], pending=[], updated=[], unfollowed=[],
-                        unresolved=[], lists=[], remaining=[])
+        self.state = self.params["state"]
+        self.out = dict(followed=[], requested=[], already_followed=[], pending=[], updated=[], unfollowed=[], unresolved=[], lists=[], remaining=[])
         self.changed = False
-        self.stop = None            # the Halt that ended the run early, if any
+        self.stop = None  # the Halt that ended the run early, if any
         self.follows_blocked = None  # why new follows stop (the daily follow limit); other actions go on
-        self.handles = {}           # account id -> handle, for messages and list members
-        self.wanted = {}            # handle -> follow options
+        self.handles = {}  # account id -> handle, for messages and list members
+        self.wanted = {}  # handle -> follow options
         self.specs = []
-        self.local_domain = ''
+        self.local_domain = ""
         self.self_key = None
-        self.followed = {}          # handle -> account id, read from the following list
-        self.resolved = {}          # handle -> Account entity or problem dict
+        self.followed = {}  # handle -> account id, read from the following list
+        self.resolved = {}  # handle -> Account entity or problem dict
         self.relationships = {}
         self.plan = None
         self.list_actions = []
@@ -367,179 +385,177 @@ class FollowsRun(object):
 
     def prepare(self):
         """Normalise the input, before any request: strict fails here, malformed handles are warned about."""
-        wanted, problems = normalize_accounts(self.params['accounts'])
-        self.specs, list_problems = normalize_lists(self.params['lists'])
-        self.out['unresolved'].extend(problems + list_problems)
-        if self.state == 'present':
+        wanted, problems = normalize_accounts(self.params["accounts"])
+        self.specs, list_problems = normalize_lists(self.params["lists"])
+        self.out["unresolved"].extend(problems + list_problems)
+        if self.state == "present":
             for spec in self.specs:
-                for handle in spec['members']:
+                for handle in spec["members"]:
                     wanted.setdefault(handle, {})
         self.wanted = wanted
-        if self.params['strict'] and self.out['unresolved']:
+        if self.params["strict"] and self.out["unresolved"]:
             self.fail_strict()
         self.warn_malformed()
 
     def read(self):
         wanted = self.wanted
-        me = self.client.get('/api/v1/accounts/verify_credentials')
-        self.local_domain = urlsplit(me.get('url') or '').netloc.lower()
+        me = self.client.get("/api/v1/accounts/verify_credentials")
+        self.local_domain = urlsplit(me.get("url") or "").netloc.lower()
         self.self_key = account_key(me, self.local_domain)
-        if wanted or self.params['exclusive']:
-            for account in self.client.paginate('/api/v1/accounts/%s/following' % me['id']):
+        if wanted or self.params["exclusive"]:
+            for account in self.client.paginate("/api/v1/accounts/%s/following" % me["id"]):
                 key = account_key(account, self.local_domain)
-                self.followed[key] = account['id']
-                self.handles[account['id']] = key
+                self.followed[key] = account["id"]
+                self.handles[account["id"]] = key
         for handle in wanted:
             if handle not in self.followed and handle != self.self_key:
                 self.resolved[handle] = self.resolve(handle)
         self.relationships = self.read_relationships()
-        self.plan = plan_follows(wanted, self.followed, self.resolved, self.relationships, self.state,
-                                 self.params['exclusive'], self.self_key)
-        self.out['unresolved'].extend(self.plan.unresolved)
-        if self.params['exclusive'] and any(p['reason'] == 'error' for p in self.out['unresolved']):
+        self.plan = plan_follows(wanted, self.followed, self.resolved, self.relationships, self.state, self.params["exclusive"], self.self_key)
+        self.out["unresolved"].extend(self.plan.unresolved)
+        if self.params["exclusive"] and any(p["reason"] == "error" for p in self.out["unresolved"]):
             # An account that failed to resolve may be one we follow: do not guess, unfollow nothing.
-            self.module.warn('exclusive: some accounts failed to resolve, so nothing is unfollowed in this run')
+            self.module.warn("exclusive: some accounts failed to resolve, so nothing is unfollowed in this run")
             self.plan.unfollow = []
         self.read_lists()
 
     def warn_malformed(self):
         """Dropping a handle the user wrote is worth a visible warning, not only an entry in the result."""
-        malformed = [p for p in self.out['unresolved'] if p['reason'] == 'malformed']
+        malformed = [p for p in self.out["unresolved"] if p["reason"] == "malformed"]
         if not malformed:
             return
-        names = ', '.join('%r (%s)' % (p['account'], p['detail']) for p in malformed[:_WARN_NAMES])
-        more = ' and %d more' % (len(malformed) - _WARN_NAMES) if len(malformed) > _WARN_NAMES else ''
-        self.module.warn('skipped %d malformed handle(s): %s%s; %s, or set strict: true to fail on them'
-                         % (len(malformed), names, more, HANDLE_FIX))
+        names = ", ".join("%r (%s)" % (p["account"], p["detail"]) for p in malformed[:_WARN_NAMES])
+        more = " and %d more" % (len(malformed) - _WARN_NAMES) if len(malformed) > _WARN_NAMES else ""
+        self.module.warn("skipped %d malformed handle(s): %s%s; %s, or set strict: true to fail on them" % (len(malformed), names, more, HANDLE_FIX))
 
     def get_or_halt(self, path, params):
         """GET while planning: a rate limit or an outage halts the run, which then reports what remains."""
         try:
             return self.client.get(path, params)
         except RateLimitedError as exc:
-            raise Halt(self.limit_message(exc), fatal=False)
+            raise Halt(self.limit_message(exc), fatal=False) from exc
         except (ConnectionFailed, ServerError) as exc:
-            raise Halt(str(exc), fatal=True)
+            raise Halt(str(exc), fatal=True) from exc
 
     def resolve(self, handle):
         """Account entity for a handle, or a problem dict."""
-        username, domain = handle.split('@')
+        username, domain = handle.split("@")
         # Local accounts are looked up by bare username, which every Mastodon version accepts.
         acct = username if domain == self.local_domain else handle
         try:
-            account = self.get_or_halt('/api/v1/accounts/lookup', dict(acct=acct))
-        except NotFoundError:
-            account = None
+            account = self.lookup(acct)
+            if account is None and self.state == "present":
+                account = self.search(handle)
         except MastodonAPIError as exc:
-            return problem(handle, 'error', str(exc))
-        if account is None and self.state == 'present':
-            account = self.search(handle)
-            if isinstance(account, dict) and 'reason' in account:
-                return account
+            return problem(handle, "error", str(exc))
         if account is None:
-            return problem(handle, 'not_found', 'not known to the instance and not resolvable')
-        self.handles[account['id']] = handle
+            return problem(handle, "not_found", "not known to the instance and not resolvable")
+        self.handles[account["id"]] = handle
         return account
 
-    def search(self, handle):
-        """Ask the instance to resolve a remote account it does not know yet (WebFinger)."""
+    def lookup(self, acct):
+        """The account the instance knows as ``acct``, or None."""
         try:
-            found = self.get_or_halt('/api/v2/search', dict(q='@' + handle, type='accounts', resolve=True, limit=5))
-        except MastodonAPIError as exc:
-            return problem(handle, 'error', str(exc))
-        accounts = (found or {}).get('accounts') or []
+            return self.get_or_halt("/api/v1/accounts/lookup", dict(acct=acct))
+        except NotFoundError:
+            return None
+
+    def search(self, handle):
+        """Ask the instance to resolve a remote account it does not know yet (WebFinger); the account or None."""
+        found = self.get_or_halt("/api/v2/search", dict(q="@" + handle, type="accounts", resolve=True, limit=5))
+        accounts = (found or {}).get("accounts") or []
         for account in accounts:
             if account_key(account, self.local_domain) == handle:
                 return account
-        username = handle.split('@')[0]
-        same_user = [a for a in accounts if (a.get('username') or '').lower() == username]
+        username = handle.split("@")[0]
+        same_user = [a for a in accounts if (a.get("username") or "").lower() == username]
         # WebFinger may answer with the account's canonical domain (user@example.com -> user@social.example.com).
         return same_user[0] if len(same_user) == 1 else None
 
     def read_relationships(self):
         """Relationships of resolved accounts, and of followed ones whose options must be compared."""
-        ids = [a['id'] for a in self.resolved.values() if 'reason' not in a]
-        if self.state == 'present':
+        ids = [a["id"] for a in self.resolved.values() if "reason" not in a]
+        if self.state == "present":
             ids += [self.followed[h] for h, options in self.wanted.items() if options and h in self.followed]
         relationships = {}
         for batch in chunks(sorted(set(ids)), PAGE_LIMIT):
             try:
-                for relationship in self.get_or_halt('/api/v1/accounts/relationships', {'id[]': batch}) or []:
-                    relationships[relationship['id']] = relationship
+                for relationship in self.get_or_halt("/api/v1/accounts/relationships", {"id[]": batch}) or []:
+                    relationships[relationship["id"]] = relationship
             except MastodonAPIError as exc:
-                raise Halt(str(exc), fatal=True)
+                raise Halt(str(exc), fatal=True) from exc
         return relationships
 
     def read_lists(self):
-        if not self.specs and not self.params['lists_exclusive']:
+        if not self.specs and not self.params["lists_exclusive"]:
             return
-        all_lists = self.client.get('/api/v1/lists') or []
+        all_lists = self.client.get("/api/v1/lists") or []
         existing = {}
         for item in all_lists:
-            existing.setdefault(item['title'], item)
-        titles = set(spec['title'] for spec in self.specs)
-        if self.params['lists_exclusive'] and self.state == 'present':
+            existing.setdefault(item["title"], item)
+        titles = set(spec["title"] for spec in self.specs)
+        if self.params["lists_exclusive"] and self.state == "present":
             for title, item in sorted(existing.items()):
                 if title not in titles:
                     self.list_actions.append((dict(title=title, members=[]), item, {}, dict(delete=True)))
         member_ids = self.member_ids()
         for spec in self.specs:
-            current = existing.get(spec['title'])
+            current = existing.get(spec["title"])
             members = {}
-            if current is not None and self.state == 'present':
-                for account in self.client.get('/api/v1/lists/%s/accounts' % current['id'], dict(limit=0)) or []:
-                    members[account['id']] = account_key(account, self.local_domain)
-                    self.handles.setdefault(account['id'], members[account['id']])
+            if current is not None and self.state == "present":
+                for account in self.client.get("/api/v1/lists/%s/accounts" % current["id"], dict(limit=0)) or []:
+                    members[account["id"]] = account_key(account, self.local_domain)
+                    self.handles.setdefault(account["id"], members[account["id"]])
             action = plan_list(spec, current, members, member_ids, self.state)
             self.list_actions.append((spec, current, members, action))
         self.check_list_limit(len(all_lists))
 
     def check_list_limit(self, count):
         """Mastodon refuses a 51st list; find out before any change rather than after the first lists."""
-        deleted = sum(1 for dummy, dummy2, dummy3, action in self.list_actions if action.get('delete'))
-        created = [spec['title'] for spec, dummy, dummy2, action in self.list_actions if action.get('create')]
+        deleted = sum(1 for _spec, _current, _members, action in self.list_actions if action.get("delete"))
+        created = [spec["title"] for spec, _current, _members, action in self.list_actions if action.get("create")]
         if created and count - deleted + len(created) > MAX_LISTS:
             self.module.fail_json(
-                msg='lists: the user has %d lists and %d more would make %d, but Mastodon allows %d lists per account; '
-                    'nothing was changed. Delete lists in Mastodon, or set lists_exclusive: true to delete those not in lists'
-                    % (count - deleted, len(created), count - deleted + len(created), MAX_LISTS))
+                msg="lists: the user has %d lists and %d more would make %d, but Mastodon allows %d lists per account; "
+                "nothing was changed. Delete lists in Mastodon, or set lists_exclusive: true to delete those not in lists"
+                % (count - deleted, len(created), count - deleted + len(created), MAX_LISTS)
+            )
 
     def member_ids(self):
         """Ids of handles that are, or are planned to be, followed or requested."""
         ids = dict((h, i) for h, i in self.followed.items())
-        for handle, account_id, dummy in self.plan.follow:
+        for handle, account_id, _options in self.plan.follow:
             ids[handle] = account_id
         for handle in self.plan.pending:
-            ids[handle] = self.resolved[handle]['id']
+            ids[handle] = self.resolved[handle]["id"]
         for handle in self.plan.already + [u[0] for u in self.plan.update]:
             if handle in self.resolved:
-                ids[handle] = self.resolved[handle]['id']
+                ids[handle] = self.resolved[handle]["id"]
         return ids
 
     # -- write ----------------------------------------------------------------
 
     def write(self):
         plan = self.plan
-        self.out['already_followed'] = list(plan.already)
-        self.out['pending'] = list(plan.pending)
-        if self.params['strict'] and self.out['unresolved']:
+        self.out["already_followed"] = list(plan.already)
+        self.out["pending"] = list(plan.pending)
+        if self.params["strict"] and self.out["unresolved"]:
             self.fail_strict()
         # Option updates first: they are not new follows and do not count against the daily limit.
         for handle, account_id, changes in plan.update:
-            if self.step('update', handle, lambda: self.follow(account_id, changes)):
-                self.out['updated'].append(handle)
+            if self.step("update", handle, self.follow, account_id, changes):
+                self.out["updated"].append(handle)
         for handle, account_id in plan.unfollow:
-            # Unfollowing twice is harmless in Mastodon (it answers the relationship), so this one is retried.
-            if self.step('unfollow', handle, lambda: self.client.post('/api/v1/accounts/%s/unfollow' % account_id, idempotent=True)):
-                self.out['unfollowed'].append(handle)
+            if self.step("unfollow", handle, self.unfollow, account_id):
+                self.out["unfollowed"].append(handle)
         for handle, account_id, options in plan.follow:
             if self.follows_blocked:
-                self.remaining(handle, 'follow', self.follows_blocked)
+                self.remaining(handle, "follow", self.follows_blocked)
                 continue
-            relationship = self.step('follow', handle, lambda: self.follow(account_id, options))
+            relationship = self.step("follow", handle, self.follow, account_id, options)
             if relationship is not None:
-                waiting = relationship.get('requested') and not relationship.get('following')
-                self.out['requested' if waiting else 'followed'].append(handle)
+                waiting = relationship.get("requested") and not relationship.get("following")
+                self.out["requested" if waiting else "followed"].append(handle)
         for spec, current, members, action in self.list_actions:
             self.write_list(spec, current, members, action)
 
@@ -547,48 +563,56 @@ class FollowsRun(object):
 
     def follow(self, account_id, options):
         """Follow, or change a follow's options; the relationship tells whether a write with a lost answer happened."""
+
         def read_back():
-            relationship = self.client.get('/api/v1/accounts/relationships', {'id[]': [account_id]})[0]
-            done = (relationship.get('following') or relationship.get('requested')) and not option_changes(options, relationship)
+            relationship = self.client.get("/api/v1/accounts/relationships", {"id[]": [account_id]})[0]
+            done = (relationship.get("following") or relationship.get("requested")) and not option_changes(options, relationship)
             return bool(done), (relationship if done else options)
-        return self.client.write('POST', '/api/v1/accounts/%s/follow' % account_id, body=options, read_back=read_back)
+
+        return self.client.write("POST", "/api/v1/accounts/%s/follow" % account_id, body=options, read_back=read_back)
+
+    def unfollow(self, account_id):
+        # Unfollowing twice is harmless in Mastodon (it answers the relationship), so this one is retried.
+        return self.client.post("/api/v1/accounts/%s/unfollow" % account_id, idempotent=True)
 
     def create_list(self, body):
         def read_back():
-            found = [item for item in self.client.get('/api/v1/lists') or [] if item.get('title') == body['title']]
+            found = [item for item in self.client.get("/api/v1/lists") or [] if item.get("title") == body["title"]]
             return bool(found), (found[0] if found else body)
-        return self.client.write('POST', '/api/v1/lists', body=body, read_back=read_back)
+
+        return self.client.write("POST", "/api/v1/lists", body=body, read_back=read_back)
 
     def add_members(self, list_id, account_ids):
         """Add accounts to a list; after a fault only those not on it yet are sent again (Mastodon refuses repeats)."""
-        path = '/api/v1/lists/%s/accounts' % list_id
+        path = "/api/v1/lists/%s/accounts" % list_id
 
         def read_back():
-            present = set(str(a['id']) for a in self.client.get(path, dict(limit=0)) or [])
+            present = set(str(a["id"]) for a in self.client.get(path, dict(limit=0)) or [])
             missing = [i for i in account_ids if str(i) not in present]
-            return not missing, ({} if not missing else {'account_ids': missing})
-        return self.client.write('POST', path, body={'account_ids': account_ids}, read_back=read_back)
+            return not missing, ({} if not missing else {"account_ids": missing})
+
+        return self.client.write("POST", path, body={"account_ids": account_ids}, read_back=read_back)
 
     def delete_list(self, list_id):
         # A retried delete whose first answer was lost finds the list gone: that is what was asked for.
         try:
-            return self.client.delete('/api/v1/lists/%s' % list_id)
+            return self.client.delete("/api/v1/lists/%s" % list_id)
         except NotFoundError:
             return {}
 
-    def step(self, action, subject, call):
-        """Run one write (skipped in check mode); returns its answer, or None when it did not happen."""
+    def step(self, action, subject, write, *args):
+        """Run ``write(*args)`` (skipped in check mode); returns its answer, or None when it did not happen."""
         if self.stop is not None:
-            self.remaining(subject, action, 'not attempted after: %s' % self.stop.message)
+            self.remaining(subject, action, "not attempted after: %s" % self.stop.message)
             return None
         if self.module.check_mode:
             self.changed = True
-            return dict(following=True) if action in ('follow', 'update') else {}
+            return dict(following=True) if action in ("follow", "update") else {}
         try:
-            answer = call()
+            answer = write(*args)
         except RateLimitedError as exc:
             reason = self.limit_message(exc)
-            if action == 'follow':
+            if action == "follow":
                 self.follows_blocked = reason
             else:
                 self.stop = Halt(reason, fatal=False)
@@ -599,126 +623,132 @@ class FollowsRun(object):
             self.remaining(subject, action, str(exc))
             return None
         except MastodonAPIError as exc:
-            reason = next((name for cls, name in _REASON_BY_ERROR if isinstance(exc, cls)), 'error')
-            self.out['unresolved'].append(problem(subject, reason, str(exc)))
+            reason = next((name for cls, name in _REASON_BY_ERROR if isinstance(exc, cls)), "error")
+            self.out["unresolved"].append(problem(subject, reason, str(exc)))
             return None
         self.changed = True
         return {} if answer is None else answer
 
     def write_list(self, spec, current, members, action):
-        report = dict(title=spec['title'], id=current['id'] if current else None, created=False, updated={},
-                      deleted=False, members_added=[], members_removed=[])
-        self.out['lists'].append(report)
-        title = spec['title']
-        if action.get('delete'):
-            report['deleted'] = self.step('delete list', title, lambda: self.delete_list(current['id'])) is not None
+        report = dict(
+            title=spec["title"], id=current["id"] if current else None, created=False, updated={}, deleted=False, members_added=[], members_removed=[]
+        )
+        self.out["lists"].append(report)
+        title = spec["title"]
+        if action.get("delete"):
+            report["deleted"] = self.step("delete list", title, self.delete_list, current["id"]) is not None
             return
-        if action['create']:
-            body = dict((k, spec[k]) for k in ('title', 'replies_policy', 'exclusive') if spec.get(k) is not None)
-            created = self.step('create list', title, lambda: self.create_list(body))
+        if action["create"]:
+            body = dict((k, spec[k]) for k in ("title", "replies_policy", "exclusive") if spec.get(k) is not None)
+            created = self.step("create list", title, self.create_list, body)
             if created is None:
                 return
-            report['created'] = True
-            report['id'] = created.get('id')
-        if action['update']:
-            if self.step('update list', title, lambda: self.client.put('/api/v1/lists/%s' % current['id'], body=action['update'])) is not None:
-                report['updated'] = action['update']
+            report["created"] = True
+            report["id"] = created.get("id")
+        if action["update"]:
+            if self.step("update list", title, self.client.put, "/api/v1/lists/%s" % current["id"], action["update"]) is not None:
+                report["updated"] = action["update"]
         # Only accounts followed or requested by now may join a list (Mastodon answers 422 otherwise).
-        blocked = set(r['account'] for r in self.out['remaining'] if r['action'] == 'follow')
-        blocked.update(u['account'] for u in self.out['unresolved'])
-        to_add = [i for i in action['add'] if self.handles.get(i) not in blocked]
-        for i in action['add']:
+        blocked = set(r["account"] for r in self.out["remaining"] if r["action"] == "follow")
+        blocked.update(u["account"] for u in self.out["unresolved"])
+        to_add = [i for i in action["add"] if self.handles.get(i) not in blocked]
+        for i in action["add"]:
             if self.handles.get(i) in blocked:
-                self.remaining(self.handles.get(i), 'add to list %s' % title, 'the account is not followed yet')
+                self.remaining(self.handles.get(i), "add to list %s" % title, "the account is not followed yet")
         for batch in chunks(to_add, PAGE_LIMIT):
-            if self.step('add to list %s' % title, title, lambda: self.add_members(report['id'], batch)) is not None:
-                report['members_added'].extend(self.handles.get(i, i) for i in batch)
-        list_path = '/api/v1/lists/%s/accounts' % report['id']
-        for batch in chunks(action['remove'], PAGE_LIMIT):
-            if self.step('remove from list %s' % title, title, lambda: self.client.delete(list_path, {'account_ids[]': batch})) is not None:
-                report['members_removed'].extend(members.get(i, i) for i in batch)
+            if self.step("add to list %s" % title, title, self.add_members, report["id"], batch) is not None:
+                report["members_added"].extend(self.handles.get(i, i) for i in batch)
+        list_path = "/api/v1/lists/%s/accounts" % report["id"]
+        for batch in chunks(action["remove"], PAGE_LIMIT):
+            if self.step("remove from list %s" % title, title, self.client.delete, list_path, {"account_ids[]": batch}) is not None:
+                report["members_removed"].extend(members.get(i, i) for i in batch)
 
     # -- report ---------------------------------------------------------------
 
     def remaining(self, subject, action, reason):
-        self.out['remaining'].append(dict(account=subject, action=action, reason=reason))
+        self.out["remaining"].append(dict(account=subject, action=action, reason=reason))
 
     def limit_message(self, exc):
         if exc.wait is None:
-            return 'rate limited (%s), no reset time given' % exc.message
-        kind = 'daily follow limit reached' if exc.path and exc.path.endswith('/follow') else 'rate limit reached'
-        return '%s, resets in %d s (more than max_wait=%d)' % (kind, exc.wait, self.client.max_wait)
+            return "rate limited (%s), no reset time given" % exc.message
+        kind = "daily follow limit reached" if exc.path and exc.path.endswith("/follow") else "rate limit reached"
+        return "%s, resets in %d s (more than max_wait=%d)" % (kind, exc.wait, self.client.max_wait)
 
     def diff(self):
         before_follow = set(self.followed)
         after_follow = set(before_follow)
-        after_follow.update(h for h, dummy, dummy2 in self.plan.follow)
-        after_follow.difference_update(h for h, dummy in self.plan.unfollow)
+        after_follow.update(handle for handle, _account_id, _options in self.plan.follow)
+        after_follow.difference_update(handle for handle, _account_id in self.plan.unfollow)
         before_lists, after_lists = {}, {}
         for spec, current, members, action in self.list_actions:
-            title = spec['title']
+            title = spec["title"]
             if current is not None:
                 before_lists[title] = sorted(members.values())
-            if action.get('delete'):
+            if action.get("delete"):
                 continue
-            keep = set(members) - set(action['remove']) | set(action['add'])
+            keep = set(members) - set(action["remove"]) | set(action["add"])
             after_lists[title] = sorted(self.handles.get(i, str(i)) for i in keep)
-        return dict(before=dict(following=sorted(before_follow), lists=before_lists),
-                    after=dict(following=sorted(after_follow), lists=after_lists))
+        return dict(before=dict(following=sorted(before_follow), lists=before_lists), after=dict(following=sorted(after_follow), lists=after_lists))
 
     def result(self):
         out = self.out
         stats = self.client.stats()
-        lists = out['lists']
-        counted = ('followed', 'requested', 'already_followed', 'pending', 'updated', 'unfollowed', 'unresolved', 'remaining')
+        lists = out["lists"]
+        counted = ("followed", "requested", "already_followed", "pending", "updated", "unfollowed", "unresolved", "remaining")
         summary = dict((key, len(out[key])) for key in counted)
-        summary.update(lists_created=sum(1 for x in lists if x['created']),
-                       lists_updated=sum(1 for x in lists if x['updated']),
-                       lists_deleted=sum(1 for x in lists if x['deleted']),
-                       members_added=sum(len(x['members_added']) for x in lists),
-                       members_removed=sum(len(x['members_removed']) for x in lists),
-                       requests=stats['total'])
-        result = dict(changed=self.changed, complete=not out['remaining'], summary=summary, requests=stats, **out)
+        summary.update(
+            lists_created=sum(1 for x in lists if x["created"]),
+            lists_updated=sum(1 for x in lists if x["updated"]),
+            lists_deleted=sum(1 for x in lists if x["deleted"]),
+            members_added=sum(len(x["members_added"]) for x in lists),
+            members_removed=sum(len(x["members_removed"]) for x in lists),
+            requests=stats["total"],
+        )
+        result = dict(changed=self.changed, complete=not out["remaining"], summary=summary, requests=stats, **out)
         if self.module._diff and self.plan is not None:
-            result['diff'] = self.diff()
+            result["diff"] = self.diff()
         return result
 
     def fail_strict(self):
-        names = ', '.join('%s (%s)' % (p['account'], p['reason']) for p in self.out['unresolved'])
-        self.module.fail_json(msg='strict: %d account(s) cannot be followed, nothing was changed: %s'
-                              % (len(self.out['unresolved']), names), **self.result())
+        names = ", ".join("%s (%s)" % (p["account"], p["reason"]) for p in self.out["unresolved"])
+        self.module.fail_json(msg="strict: %d account(s) cannot be followed, nothing was changed: %s" % (len(self.out["unresolved"]), names), **self.result())
 
 
 def main():
     argument_spec = mastodon_argument_spec()
     argument_spec.update(
-        accounts=dict(type='list', elements='raw', default=[]),
-        lists=dict(type='list', elements='dict', default=[], options=dict(
-            title=dict(type='str', required=True),
-            members=dict(type='list', elements='str', default=[]),
-            replies_policy=dict(type='str', choices=list(LIST_REPLIES_POLICIES)),
-            exclusive=dict(type='bool'),
-            members_exclusive=dict(type='bool', default=False),
-        )),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-        exclusive=dict(type='bool', default=False),
-        lists_exclusive=dict(type='bool', default=False),
-        strict=dict(type='bool', default=False),
+        accounts=dict(type="list", elements="raw", default=[]),
+        lists=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                title=dict(type="str", required=True),
+                members=dict(type="list", elements="str", default=[]),
+                replies_policy=dict(type="str", choices=list(LIST_REPLIES_POLICIES)),
+                exclusive=dict(type="bool"),
+                members_exclusive=dict(type="bool", default=False),
+            ),
+        ),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        exclusive=dict(type="bool", default=False),
+        lists_exclusive=dict(type="bool", default=False),
+        strict=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     # Every input problem is refused before the first request.
-    problems = connection_problems(module.params) + lists_problems(module.params['lists'])
-    if module.params['state'] == 'absent' and (module.params['exclusive'] or module.params['lists_exclusive']):
-        problems.append('exclusive and lists_exclusive apply only to state=present; remove them, or use state: present')
+    problems = connection_problems(module.params) + lists_problems(module.params["lists"])
+    if module.params["state"] == "absent" and (module.params["exclusive"] or module.params["lists_exclusive"]):
+        problems.append("exclusive and lists_exclusive apply only to state=present; remove them, or use state: present")
     if problems:
-        module.fail_json(msg='Invalid options, nothing was changed: %s' % '; '.join(problems))
+        module.fail_json(msg="Invalid options, nothing was changed: %s" % "; ".join(problems))
 
     client = MastodonClient(module)
     run = FollowsRun(module, client)
     run.prepare()
     problem_text = client.probe()
     if problem_text:
-        module.fail_json(msg=problem_text + '; nothing was changed')
+        module.fail_json(msg=problem_text + "; nothing was changed")
     try:
         run.read()
     except Halt as exc:
@@ -726,23 +756,21 @@ def main():
     except RateLimitedError as exc:
         run.stop = Halt(run.limit_message(exc), fatal=False)
     except MastodonAPIError as exc:
-        module.fail_json(msg='Mastodon API: %s' % exc, **run.result())
+        module.fail_json(msg="Mastodon API: %s" % exc, **run.result())
     if run.stop is not None:
         # Nothing was written yet; a rate limit is not an error, a dead server is.
         for handle in run.wanted:
-            run.remaining(handle, 'resolve', run.stop.message)
+            run.remaining(handle, "resolve", run.stop.message)
         if run.stop.fatal:
-            module.fail_json(msg='Mastodon API: %s' % run.stop.message, **run.result())
+            module.fail_json(msg="Mastodon API: %s" % run.stop.message, **run.result())
         module.exit_json(**run.result())
     run.write()
     if run.stop is not None and run.stop.fatal:
-        module.fail_json(msg='Mastodon API: %s; the changes made so far are reported, a re-run continues' % run.stop.message,
-                         **run.result())
-    if run.out['remaining']:
-        module.warn('%d action(s) remain (%s); run the task again later to continue'
-                    % (len(run.out['remaining']), run.out['remaining'][0]['reason']))
+        module.fail_json(msg="Mastodon API: %s; the changes made so far are reported, a re-run continues" % run.stop.message, **run.result())
+    if run.out["remaining"]:
+        module.warn("%d action(s) remain (%s); run the task again later to continue" % (len(run.out["remaining"]), run.out["remaining"][0]["reason"]))
     module.exit_json(**run.result())
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -284,43 +284,49 @@ from ansible_collections.fediverse.deploy.plugins.module_utils.twitter_migration
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            src=dict(type='list', elements='path', default=[]),
-            lists=dict(type='list', elements='dict', default=[], options=dict(
-                title=dict(type='str', required=True),
-                src=dict(type='list', elements='path', required=True),
-            )),
-            dest=dict(type='path', required=True),
-            min_confidence=dict(type='str', choices=['low', 'medium', 'high'], default='medium'),
-            verify=dict(type='bool', default=False),
-            verify_timeout=dict(type='float', default=10),
-            verify_concurrency=dict(type='int', default=8),
-            show_boosts=dict(type='bool', default=True),
-            follows_format=dict(type='str', choices=['yaml', 'json'], default='yaml'),
-            max_rows=dict(type='int', default=20000),
+            src=dict(type="list", elements="path", default=[]),
+            lists=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    title=dict(type="str", required=True),
+                    src=dict(type="list", elements="path", required=True),
+                ),
+            ),
+            dest=dict(type="path", required=True),
+            min_confidence=dict(type="str", choices=["low", "medium", "high"], default="medium"),
+            verify=dict(type="bool", default=False),
+            verify_timeout=dict(type="float", default=10),
+            verify_concurrency=dict(type="int", default=8),
+            show_boosts=dict(type="bool", default=True),
+            follows_format=dict(type="str", choices=["yaml", "json"], default="yaml"),
+            max_rows=dict(type="int", default=20000),
         ),
-        required_one_of=[('src', 'lists')],
+        required_one_of=[("src", "lists")],
         supports_check_mode=True,
     )
     params = module.params
-    if params['max_rows'] < 1 or params['verify_concurrency'] < 1 or params['verify_timeout'] <= 0:
-        module.fail_json(msg='max_rows, verify_concurrency and verify_timeout must be positive')
-    inputs = [(path, None) for path in params['src']]
-    inputs += [(path, item['title']) for item in params['lists'] for path in item['src']]
+    if params["max_rows"] < 1 or params["verify_concurrency"] < 1 or params["verify_timeout"] <= 0:
+        module.fail_json(msg="max_rows, verify_concurrency and verify_timeout must be positive")
+    inputs = [(path, None) for path in params["src"]]
+    inputs += [(path, item["title"]) for item in params["lists"] for path in item["src"]]
     if not inputs:
-        module.fail_json(msg='no input: give at least one file in src or lists')
-    options = dict((key, params[key]) for key in (
-        'min_confidence', 'verify', 'verify_timeout', 'verify_concurrency', 'show_boosts', 'follows_format', 'max_rows'))
+        module.fail_json(msg="no input: give at least one file in src or lists")
+    options = dict(
+        (key, params[key]) for key in ("min_confidence", "verify", "verify_timeout", "verify_concurrency", "show_boosts", "follows_format", "max_rows")
+    )
     try:
-        result = run(inputs, params['dest'], options, check_mode=module.check_mode)
+        result = run(inputs, params["dest"], options, check_mode=module.check_mode)
     except InputError as exc:
         module.fail_json(msg=str(exc), path=exc.source, line=exc.line, column=exc.column)
     except MigrationError as exc:
         module.fail_json(msg=str(exc))
     # Lists left out, limits reached, archive IDs without profiles: shown as Ansible warnings.
-    for warning in result.pop('warnings'):
+    for warning in result.pop("warnings"):
         module.warn(warning)
     module.exit_json(**result)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

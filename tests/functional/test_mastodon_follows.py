@@ -14,7 +14,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import TOKEN, collection_tree, remote, start_double
 
 ACCOUNTS = [
@@ -114,8 +113,7 @@ def test_daily_follow_limit_stops_cleanly_and_a_later_run_resumes(double, run_mo
 
 
 def test_rate_limited_requests_are_retried_after_the_announced_wait(double, run_module):
-    double.fault(match={"methods": ["GET"], "path_regex": "/following$"}, count=2,
-                 effect={"type": "ratelimit", "headers": {"Retry-After": "1"}})
+    double.fault(match={"methods": ["GET"], "path_regex": "/following$"}, count=2, effect={"type": "ratelimit", "headers": {"Retry-After": "1"}})
     double.fault(match={"methods": ["POST"], "path_regex": "/follow$"}, count=1, effect={"type": "status", "status": 503})
 
     rc, result = run_module(double, accounts=["r01@remote.example"])
@@ -142,8 +140,7 @@ def test_network_error_mid_run_loses_nothing(double, run_module):
     accounts = ["r%02d@remote.example" % i for i in range(1, 6)]
     stuck = double.account_id(accounts[2])
     # The third follow hangs past the client's timeout: no answer, as with a dropped connection.
-    double.fault(match={"methods": ["POST"], "path": "/api/v1/accounts/%s/follow" % stuck}, count=1,
-                 effect={"type": "timeout", "delay_ms": 30000})
+    double.fault(match={"methods": ["POST"], "path": "/api/v1/accounts/%s/follow" % stuck}, count=1, effect={"type": "timeout", "delay_ms": 30000})
 
     rc, first = run_module(double, accounts=accounts, timeout=2, retries=0)
 
@@ -168,8 +165,13 @@ def test_exclusive_unfollows_and_prunes_what_is_not_listed(double, run_module):
     friends = double.api("POST", "/api/v1/lists", {"title": "Friends"})
     double.api("POST", "/api/v1/lists/%s/accounts" % friends["id"], {"account_ids": [double.account_id("r05@remote.example")]})
 
-    rc, result = run_module(double, accounts=["r01@remote.example"], exclusive=True, lists_exclusive=True,
-                            lists=[{"title": "Friends", "members": ["r06@remote.example"], "members_exclusive": True}])
+    rc, result = run_module(
+        double,
+        accounts=["r01@remote.example"],
+        exclusive=True,
+        lists_exclusive=True,
+        lists=[{"title": "Friends", "members": ["r06@remote.example"], "members_exclusive": True}],
+    )
 
     assert rc == 0 and result["changed"]
     assert result["unfollowed"] == ["r05@remote.example"]
@@ -183,8 +185,7 @@ def test_state_absent_unfollows_withdraws_requests_and_deletes_lists(double, run
     double.follow("locked1@locked.example")
     double.api("POST", "/api/v1/lists", {"title": "Gone"})
 
-    rc, result = run_module(double, state="absent", accounts=["r01@remote.example", "locked1@locked.example", "r02@remote.example"],
-                            lists=[{"title": "Gone"}])
+    rc, result = run_module(double, state="absent", accounts=["r01@remote.example", "locked1@locked.example", "r02@remote.example"], lists=[{"title": "Gone"}])
 
     assert rc == 0 and result["changed"]
     assert sorted(result["unfollowed"]) == ["locked1@locked.example", "r01@remote.example"]
@@ -194,8 +195,10 @@ def test_state_absent_unfollows_withdraws_requests_and_deletes_lists(double, run
 
 @pytest.fixture(scope="module")
 def big_double(tmp_path_factory):
-    seed = {"accounts": [{"username": "owner", "access_token": TOKEN}] + [remote("f%04d" % i, "big.example") for i in range(1000)],
-            "follows": [{"follower": "owner", "following": "f%04d" % i} for i in range(1000)]}
+    seed = {
+        "accounts": [{"username": "owner", "access_token": TOKEN}] + [remote("f%04d" % i, "big.example") for i in range(1000)],
+        "follows": [{"follower": "owner", "following": "f%04d" % i} for i in range(1000)],
+    }
     server = start_double(tmp_path_factory, seed, "big")
     yield server
     server.stop()
@@ -228,8 +231,14 @@ def run_module_directly(args, tmp_path):
     args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
     env = dict(os.environ, PYTHONPATH=collection_tree())
     started, before = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run([sys.executable, "-m", "ansible_collections.fediverse.deploy.plugins.modules.mastodon_follows", str(args_file)],
-                          env=env, capture_output=True, text=True, timeout=60, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ansible_collections.fediverse.deploy.plugins.modules.mastodon_follows", str(args_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return time.monotonic() - started, cpu, json.loads(proc.stdout)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import collections
 
 import pytest
-
 from conftest import TOKEN, remote, start_double
 
 
@@ -99,8 +98,7 @@ ACCOUNTS = 1000
 
 @pytest.fixture(scope="module")
 def crowd(tmp_path_factory):
-    seed = {"accounts": [{"username": "owner", "access_token": TOKEN}] + [remote("c%04d" % i, "crowd.example") for i in range(ACCOUNTS)],
-            "follows": []}
+    seed = {"accounts": [{"username": "owner", "access_token": TOKEN}] + [remote("c%04d" % i, "crowd.example") for i in range(ACCOUNTS)], "follows": []}
     server = start_double(tmp_path_factory, seed, "crowd")
     yield server
     server.stop()
@@ -120,10 +118,19 @@ def test_one_request_in_25_failing_finishes_in_one_run_with_no_duplicate(crowd, 
     faults = [r for r in log if "fault" in r]
     writes = [r for r in log if r["method"] != "GET"]
     applied = crowd.applied_writes()
-    print("\nrequests %d (%d writes), faults %d (GET %d, write before %d, write after %d), read-backs %d, %.0f s"
-          % (len(log), len(writes), len(faults), sum(r["method"] == "GET" for r in faults),
-             sum(r["method"] != "GET" and r["fault"] == "before" for r in faults),
-             sum(r["method"] != "GET" and r["fault"] == "after" for r in faults), result["requests"]["read_backs"], result["_elapsed"]))
+    print(
+        "\nrequests %d (%d writes), faults %d (GET %d, write before %d, write after %d), read-backs %d, %.0f s"
+        % (
+            len(log),
+            len(writes),
+            len(faults),
+            sum(r["method"] == "GET" for r in faults),
+            sum(r["method"] != "GET" and r["fault"] == "before" for r in faults),
+            sum(r["method"] != "GET" and r["fault"] == "after" for r in faults),
+            result["requests"]["read_backs"],
+            result["_elapsed"],
+        )
+    )
     # One run, no failure, everything done.
     assert rc == 0 and not result.get("failed") and result["complete"], result.get("msg")
     assert result["summary"]["followed"] == ACCOUNTS and result["summary"]["lists_created"] == 2
@@ -145,7 +152,7 @@ def test_one_request_in_25_failing_finishes_in_one_run_with_no_duplicate(crowd, 
     assert crowd.lists() == {"Even": sorted(accounts[::2]), "First 300": accounts[:300]}
     ids = [crowd.account_id(a) for a in accounts]
     for start in range(0, ACCOUNTS, 80):
-        query = "&".join("id[]=%s" % i for i in ids[start:start + 80])
+        query = "&".join("id[]=%s" % i for i in ids[start : start + 80])
         assert all(r["following"] for r in crowd.api("GET", "/api/v1/accounts/relationships?" + query))
 
     # A second run, without faults, has nothing left to do.

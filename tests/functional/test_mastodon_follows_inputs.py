@@ -11,7 +11,6 @@ import socket
 import threading
 
 import pytest
-
 from conftest import TOKEN
 
 
@@ -59,13 +58,16 @@ def test_a_token_with_a_line_break_inside_is_refused_without_printing_it(double,
     assert "owner-" not in result["_output"] and double.requests() == []
 
 
-@pytest.mark.parametrize("url, words", [
-    ("", "api_url is empty"),
-    ("127.0.0.1:{port}", "must start with https://"),
-    ("ftp://127.0.0.1:{port}", "must start with https://"),
-    ("http://127.0.0.1:{port}/api/v1", "without a path"),
-    ("http://", "has no host"),
-])
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("", "api_url is empty"),
+        ("127.0.0.1:{port}", "must start with https://"),
+        ("ftp://127.0.0.1:{port}", "must start with https://"),
+        ("http://127.0.0.1:{port}/api/v1", "without a path"),
+        ("http://", "has no host"),
+    ],
+)
 def test_a_bad_api_url_is_refused_before_any_request(double, run_module, url, words):
     rc, result = run_module(double, api_url=url.format(port=double.url.rsplit(":", 1)[1]), accounts=["r01@remote.example"])
 
@@ -101,8 +103,9 @@ def test_a_profile_url_is_followed_as_its_handle(double, run_module):
 
 
 def test_malformed_handles_are_dropped_with_a_visible_warning(double, run_module):
-    rc, result = run_module(double, accounts=["r01@remote.example", "bob@@host.example"],
-                            lists=[{"title": "L", "members": ["r01@remote.example", "not a handle"]}])
+    rc, result = run_module(
+        double, accounts=["r01@remote.example", "bob@@host.example"], lists=[{"title": "L", "members": ["r01@remote.example", "not a handle"]}]
+    )
 
     assert rc == 0 and result["followed"] == ["r01@remote.example"]
     warnings = " ".join(str(w) for w in result.get("warnings", []))

@@ -21,8 +21,8 @@ from .errors import OutputError
 def _digest_of_file(path):
     digest = hashlib.sha256()
     try:
-        with open(path, 'rb') as handle:
-            for block in iter(lambda: handle.read(1 << 20), b''):
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
     except FileNotFoundError:
         return None
@@ -42,12 +42,12 @@ def write_outputs(dest, outputs, check_mode=False, stale_pattern=None):
     (or, in check mode, that would be removed). In check mode nothing is written and no folder is created.
     """
     if os.path.exists(dest) and not os.path.isdir(dest):
-        raise OutputError('%s: exists and is not a folder' % dest)
+        raise OutputError("%s: exists and is not a folder" % dest)
     if not check_mode:
         try:
             os.makedirs(dest, exist_ok=True)
         except OSError as exc:
-            raise OutputError('%s: cannot create the folder: %s' % (dest, exc)) from None
+            raise OutputError("%s: cannot create the folder: %s" % (dest, exc)) from None
     results, temporaries = [], []
     try:
         for output in outputs:
@@ -55,37 +55,38 @@ def write_outputs(dest, outputs, check_mode=False, stale_pattern=None):
             digest = hashlib.sha256()
             if check_mode:
                 for chunk in output.chunks():
-                    digest.update(chunk.encode('utf-8'))
+                    digest.update(chunk.encode("utf-8"))
             else:
-                fd, temporary = tempfile.mkstemp(dir=dest, prefix='.%s.' % output.name, suffix='.tmp')
+                fd, temporary = tempfile.mkstemp(dir=dest, prefix=".%s." % output.name, suffix=".tmp")
                 temporaries.append(temporary)
-                with os.fdopen(fd, 'w', encoding='utf-8', newline='') as handle:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                     for chunk in output.chunks():
                         handle.write(chunk)
-                        digest.update(chunk.encode('utf-8'))
+                        digest.update(chunk.encode("utf-8"))
                     handle.flush()
                     os.fsync(handle.fileno())
                 os.chmod(temporary, 0o666 & ~_umask())
             changed = digest.hexdigest() != _digest_of_file(path)
-            results.append({'path': path, 'rows': output.rows, 'changed': changed, 'sha256': digest.hexdigest(),
-                            '_temporary': None if check_mode else temporary})
+            results.append(
+                {"path": path, "rows": output.rows, "changed": changed, "sha256": digest.hexdigest(), "_temporary": None if check_mode else temporary}
+            )
     except OSError as exc:
         for temporary in temporaries:
             _remove(temporary)
-        raise OutputError('%s: cannot write: %s' % (dest, exc)) from None
+        raise OutputError("%s: cannot write: %s" % (dest, exc)) from None
     except BaseException:
         for temporary in temporaries:
             _remove(temporary)
         raise
     for result in results:
-        temporary = result.pop('_temporary')
+        temporary = result.pop("_temporary")
         if temporary is None:
             continue
-        if result['changed']:
-            os.replace(temporary, result['path'])
+        if result["changed"]:
+            os.replace(temporary, result["path"])
         else:
             _remove(temporary)
-    written = set(os.path.basename(r['path']) for r in results)
+    written = set(os.path.basename(r["path"]) for r in results)
     stale = []
     if stale_pattern is not None and os.path.isdir(dest):
         stale = sorted(os.path.join(dest, name) for name in os.listdir(dest) if stale_pattern.match(name) and name not in written)

@@ -21,7 +21,7 @@ from .run import DEFAULTS, run
 
 EXIT_OK, EXIT_OUTPUT, EXIT_INPUT = 0, 1, 2
 # The module's option names, as the command line spells them.
-OPTION_NAMES = {'dest': '-o/--output-dir', 'min_confidence': '--min-confidence'}
+OPTION_NAMES = {"dest": "-o/--output-dir", "min_confidence": "--min-confidence"}
 
 _DESCRIPTION = """\
 Find the Fediverse handles of the people you followed on Twitter, list by list, in a Twitter backup.
@@ -47,31 +47,44 @@ exit status: 0 ok, 1 outputs not writable, 2 bad input (the message names the fi
 
 
 def _list_argument(text):
-    title, sep, path = text.partition('=')
+    title, sep, path = text.partition("=")
     if not sep or not title.strip() or not path:
-        raise argparse.ArgumentTypeError('expected TITLE=PATH, got %r' % text)
+        raise argparse.ArgumentTypeError("expected TITLE=PATH, got %r" % text)
     return title.strip(), path
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog='twitter-to-fediverse', description=_DESCRIPTION, epilog=_EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('inputs', nargs='*', metavar='INPUT', help='a folder of backup files, archive ZIP, API JSON or twarc file, or text/CSV list of handles')
-    parser.add_argument('--list', dest='lists', action='append', default=[], type=_list_argument, metavar='TITLE=PATH',
-                        help='PATH holds the members of the Twitter list TITLE (kept as a Mastodon list); repeatable')
-    parser.add_argument('-o', '--output-dir', default='fediverse-follows', metavar='OUTPUT_DIR',
-                        help='folder for the outputs (created if missing; default: %(default)s)')
-    parser.add_argument('--min-confidence', choices=('low', 'medium', 'high'), default=DEFAULTS['min_confidence'],
-                        help='weakest detection written to the import files (default: %(default)s); all are in the report')
-    parser.add_argument('--verify', action='store_true', help='check every handle with WebFinger and every server with NodeInfo (network)')
-    parser.add_argument('--timeout', type=float, default=DEFAULTS['verify_timeout'], help='seconds per request with --verify (default: %(default)s)')
-    parser.add_argument('--concurrency', type=int, default=DEFAULTS['verify_concurrency'], help='parallel requests with --verify (default: %(default)s)')
-    parser.add_argument('--no-boosts', action='store_true', help='write "Show boosts" false')
-    parser.add_argument('--format', dest='follows_format', choices=('yaml', 'json'), default='yaml', help='format of the mastodon_follows file')
-    parser.add_argument('--max-rows', type=int, default=DEFAULTS['max_rows'], help='rows per import file (Mastodon accepts %(default)s)')
-    parser.add_argument('--check', action='store_true', help='read and detect, report what would be written, write nothing')
-    parser.add_argument('--json', action='store_true', help='print the result as JSON instead of the table')
-    parser.add_argument('-q', '--quiet', action='store_true', help='no progress on stderr')
+    parser = argparse.ArgumentParser(
+        prog="twitter-to-fediverse", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("inputs", nargs="*", metavar="INPUT", help="a folder of backup files, archive ZIP, API JSON or twarc file, or text/CSV list of handles")
+    parser.add_argument(
+        "--list",
+        dest="lists",
+        action="append",
+        default=[],
+        type=_list_argument,
+        metavar="TITLE=PATH",
+        help="PATH holds the members of the Twitter list TITLE (kept as a Mastodon list); repeatable",
+    )
+    parser.add_argument(
+        "-o", "--output-dir", default="fediverse-follows", metavar="OUTPUT_DIR", help="folder for the outputs (created if missing; default: %(default)s)"
+    )
+    parser.add_argument(
+        "--min-confidence",
+        choices=("low", "medium", "high"),
+        default=DEFAULTS["min_confidence"],
+        help="weakest detection written to the import files (default: %(default)s); all are in the report",
+    )
+    parser.add_argument("--verify", action="store_true", help="check every handle with WebFinger and every server with NodeInfo (network)")
+    parser.add_argument("--timeout", type=float, default=DEFAULTS["verify_timeout"], help="seconds per request with --verify (default: %(default)s)")
+    parser.add_argument("--concurrency", type=int, default=DEFAULTS["verify_concurrency"], help="parallel requests with --verify (default: %(default)s)")
+    parser.add_argument("--no-boosts", action="store_true", help='write "Show boosts" false')
+    parser.add_argument("--format", dest="follows_format", choices=("yaml", "json"), default="yaml", help="format of the mastodon_follows file")
+    parser.add_argument("--max-rows", type=int, default=DEFAULTS["max_rows"], help="rows per import file (Mastodon accepts %(default)s)")
+    parser.add_argument("--check", action="store_true", help="read and detect, report what would be written, write nothing")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON instead of the table")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     return parser
 
 
@@ -91,58 +104,58 @@ class Progress:
             return
         self.last = now
         size = source.size or 0
-        percent = ' (%d%%)' % (100 * source.bytes_read // size) if size else ''
-        line = '%s: %s records, %.1f MB%s, %.0f s' % (
-            os.path.basename(source.name), format(count, ','), source.bytes_read / 1e6, percent, now - self.started)
-        self.stream.write(('\r%-100s' % line) if self.tty else line + '\n')
+        percent = " (%d%%)" % (100 * source.bytes_read // size) if size else ""
+        line = "%s: %s records, %.1f MB%s, %.0f s" % (os.path.basename(source.name), format(count, ","), source.bytes_read / 1e6, percent, now - self.started)
+        self.stream.write(("\r%-100s" % line) if self.tty else line + "\n")
         self.stream.flush()
         self.shown = True
 
     def done(self):
         if self.shown and self.tty:
-            self.stream.write('\n')
+            self.stream.write("\n")
 
 
 def format_table(result, elapsed):
-    summary = result['summary']
+    summary = result["summary"]
     rows = [
-        ('profiles read', summary['profiles_read']),
-        ('profiles without a handle', summary['profiles_without_handle']),
+        ("profiles read", summary["profiles_read"]),
+        ("profiles without a handle", summary["profiles_without_handle"]),
     ]
-    if summary['files_skipped']:
-        rows.append(('files skipped (not Twitter data)', summary['files_skipped']))
-    if summary['handle_list_lines']:
-        rows += [('handle list lines', summary['handle_list_lines']),
-                 ('  lines without a handle', summary['handle_list_lines_without_handle'])]
-    if summary['archive_following_ids']:
-        rows += [('followed IDs (archive, ID lists)', summary['archive_following_ids']),
-                 ('  with profile data', summary['archive_ids_with_profile']),
-                 ('  unresolvable (no profile data)', summary['archive_ids_without_profile'])]
-    rows.append(('handles found', summary['handles_found']))
-    rows += [('  in %s' % field.replace('_', ' '), count) for field, count in summary['handles_found_by_field'].items()]
+    if summary["files_skipped"]:
+        rows.append(("files skipped (not Twitter data)", summary["files_skipped"]))
+    if summary["handle_list_lines"]:
+        rows += [("handle list lines", summary["handle_list_lines"]), ("  lines without a handle", summary["handle_list_lines_without_handle"])]
+    if summary["archive_following_ids"]:
+        rows += [
+            ("followed IDs (archive, ID lists)", summary["archive_following_ids"]),
+            ("  with profile data", summary["archive_ids_with_profile"]),
+            ("  unresolvable (no profile data)", summary["archive_ids_without_profile"]),
+        ]
+    rows.append(("handles found", summary["handles_found"]))
+    rows += [("  in %s" % field.replace("_", " "), count) for field, count in summary["handles_found_by_field"].items()]
     rows += [
-        ('duplicates merged', summary['duplicates_merged']),
-        ('distinct accounts', summary['accounts']),
-        ('  below min. confidence (report only)', summary['below_min_confidence']),
+        ("duplicates merged", summary["duplicates_merged"]),
+        ("distinct accounts", summary["accounts"]),
+        ("  below min. confidence (report only)", summary["below_min_confidence"]),
     ]
-    if summary['hosts_checked']:
-        rows.append(('servers checked', summary['hosts_checked']))
-        rows += [('  verified %s' % status.replace('_', ' '), count) for status, count in summary['verification'].items()]
-    rows.append(('lists', summary['lists']))
-    if summary['list_members_without_list_name']:
-        rows.append(('  members of lists no metadata names', summary['list_members_without_list_name']))
+    if summary["hosts_checked"]:
+        rows.append(("servers checked", summary["hosts_checked"]))
+        rows += [("  verified %s" % status.replace("_", " "), count) for status, count in summary["verification"].items()]
+    rows.append(("lists", summary["lists"]))
+    if summary["list_members_without_list_name"]:
+        rows.append(("  members of lists no metadata names", summary["list_members_without_list_name"]))
     width = max(len(row[0]) for row in rows)
-    lines = ['%-*s %12s' % (width, label, format(value, ',')) for label, value in rows]
-    lines.append('')
-    for item in result['files']:
-        state = 'changed' if item['changed'] else 'unchanged'
-        lines.append('%-9s %s (%s rows)' % (state, item['path'], format(item['rows'], ',')))
-    for path in result['removed']:
-        lines.append('%-9s %s' % ('removed', path))
-    for warning in result['warnings']:
-        lines.append('warning: %s' % warning)
-    lines.append('done in %.1f s' % elapsed)
-    return '\n'.join(lines)
+    lines = ["%-*s %12s" % (width, label, format(value, ",")) for label, value in rows]
+    lines.append("")
+    for item in result["files"]:
+        state = "changed" if item["changed"] else "unchanged"
+        lines.append("%-9s %s (%s rows)" % (state, item["path"], format(item["rows"], ",")))
+    for path in result["removed"]:
+        lines.append("%-9s %s" % ("removed", path))
+    for warning in result["warnings"]:
+        lines.append("warning: %s" % warning)
+    lines.append("done in %.1f s" % elapsed)
+    return "\n".join(lines)
 
 
 def main(argv=None):
@@ -150,34 +163,38 @@ def main(argv=None):
     args = parser.parse_args(argv)
     inputs = [(path, None) for path in args.inputs] + [(path, title) for title, path in args.lists]
     if not inputs:
-        parser.error('give at least one INPUT or --list TITLE=PATH')
+        parser.error("give at least one INPUT or --list TITLE=PATH")
     options = {
-        'min_confidence': args.min_confidence, 'verify': args.verify, 'verify_timeout': args.timeout,
-        'verify_concurrency': args.concurrency, 'show_boosts': not args.no_boosts,
-        'follows_format': args.follows_format, 'max_rows': args.max_rows,
+        "min_confidence": args.min_confidence,
+        "verify": args.verify,
+        "verify_timeout": args.timeout,
+        "verify_concurrency": args.concurrency,
+        "show_boosts": not args.no_boosts,
+        "follows_format": args.follows_format,
+        "max_rows": args.max_rows,
     }
     if args.max_rows < 1 or args.concurrency < 1 or args.timeout <= 0:
-        parser.error('--max-rows, --concurrency and --timeout must be positive')
+        parser.error("--max-rows, --concurrency and --timeout must be positive")
     progress = None if args.quiet else Progress(sys.stderr)
     started = time.monotonic()
     try:
         result = run(inputs, args.output_dir, options, check_mode=args.check, progress=progress)
     except InputError as exc:
-        sys.stderr.write('twitter-to-fediverse: error: %s\n' % exc)
+        sys.stderr.write("twitter-to-fediverse: error: %s\n" % exc)
         return EXIT_INPUT
     except OptionError as exc:
-        sys.stderr.write('twitter-to-fediverse: error: %s: %s\n' % (OPTION_NAMES.get(exc.option, exc.option), exc.message))
+        sys.stderr.write("twitter-to-fediverse: error: %s: %s\n" % (OPTION_NAMES.get(exc.option, exc.option), exc.message))
         return EXIT_INPUT
     except OutputError as exc:
-        sys.stderr.write('twitter-to-fediverse: error: %s\n' % exc)
+        sys.stderr.write("twitter-to-fediverse: error: %s\n" % exc)
         return EXIT_OUTPUT
     finally:
         if progress:
             progress.done()
     if args.json:
-        sys.stdout.write(json.dumps(result, indent=2, sort_keys=True) + '\n')
+        sys.stdout.write(json.dumps(result, indent=2, sort_keys=True) + "\n")
     else:
-        sys.stdout.write(format_table(result, time.monotonic() - started) + '\n')
+        sys.stdout.write(format_table(result, time.monotonic() - started) + "\n")
         if args.check:
-            sys.stdout.write('check mode: nothing was written\n')
+            sys.stdout.write("check mode: nothing was written\n")
     return EXIT_OK

@@ -21,7 +21,7 @@ MAX_ORIGINS = 5
 # Samples of unresolved entries kept for the report.
 MAX_SAMPLES = 1000
 # The archive's usual profile link, rebuilt from the ID instead of being kept for every followed account.
-ARCHIVE_LINK = 'https://twitter.com/intent/user?user_id=%s'
+ARCHIVE_LINK = "https://twitter.com/intent/user?user_id=%s"
 
 # Accounts share their small tuples of kinds, fields and lists: one copy per distinct combination.
 _SHARED = {}
@@ -39,28 +39,28 @@ def _plus(items, item):
 
 class Account:
     # Tuples rather than sets and lists: a million accounts must fit in memory (a set costs 216 bytes empty).
-    __slots__ = ('handle', 'confidence', 'kinds', 'fields', 'origins', 'lists', 'status', 'detail')
+    __slots__ = ("handle", "confidence", "kinds", "fields", "origins", "lists", "status", "detail")
 
     def __init__(self, handle):
         self.handle = handle
-        self.confidence = 'low'
+        self.confidence = "low"
         self.kinds = ()
         self.fields = ()
         self.origins = ()
         self.lists = ()
-        self.status = 'unverified'
+        self.status = "unverified"
         self.detail = None
 
     def as_dict(self):
         return {
-            'account': self.handle,
-            'confidence': self.confidence,
-            'found_by': sorted(self.kinds),
-            'fields': sorted(self.fields),
-            'seen_in': list(self.origins),
-            'lists': list(self.lists),
-            'status': self.status,
-            'detail': self.detail,
+            "account": self.handle,
+            "confidence": self.confidence,
+            "found_by": sorted(self.kinds),
+            "fields": sorted(self.fields),
+            "seen_in": list(self.origins),
+            "lists": list(self.lists),
+            "status": self.status,
+            "detail": self.detail,
         }
 
 
@@ -88,7 +88,7 @@ class Collector:
     def rollback(self, checkpoint):
         records, stats, samples, notes = checkpoint
         if records != self.records:
-            raise RuntimeError('only a file that gave nothing can be taken back')
+            raise RuntimeError("only a file that gave nothing can be taken back")
         self.stats = stats
         del self.unresolved_samples[samples:]
         del self.notes[notes:]
@@ -98,8 +98,8 @@ class Collector:
         account_id = str(account_id)
         self.records += 1
         if account_id and account_id not in self.pending_ids:
-            self.pending_ids[account_id] = '' if link == ARCHIVE_LINK % account_id else (link or None)
-            self.stats['archive_following'] += 1
+            self.pending_ids[account_id] = "" if link == ARCHIVE_LINK % account_id else (link or None)
+            self.stats["archive_following"] += 1
 
     def add_followed_id(self, account_id):
         """An ID from an ID list (`friends/ids`, twarc's `friends`): matched with profiles like the archive's."""
@@ -111,7 +111,7 @@ class Collector:
 
     def add_archive_list(self, kind, url):
         self.records += 1
-        self.archive_lists.append({'kind': kind, 'url': url})
+        self.archive_lists.append({"kind": kind, "url": url})
 
     def note(self, message):
         if message not in self.notes:
@@ -121,37 +121,37 @@ class Collector:
     def add_profile(self, profile, origin, list_title=None, list_id=None):
         """`list_title` names the list (`--list`); else `list_id` says which list the profile is a member of."""
         self.records += 1
-        self.stats['profiles'] += 1
+        self.stats["profiles"] += 1
         if list_title:
             list_id = None
         elif list_id:
             self.list_join.member_seen(list_id, origin)
         if profile.twitter_id in self.pending_ids:
             del self.pending_ids[profile.twitter_id]
-            self.stats['archive_ids_with_profile'] += 1
+            self.stats["archive_ids_with_profile"] += 1
         # Most profiles hold no handle: one cheap test over all their fields instead of one per field.
-        if not may_hold_handle('\n'.join(text for field, text in profile.fields)):
-            self.stats['profiles_without_handle'] += 1
+        if not may_hold_handle("\n".join(text for field, text in profile.fields)):
+            self.stats["profiles_without_handle"] += 1
             return
-        who = '@%s' % profile.screen_name if profile.screen_name else 'id %s' % profile.twitter_id
+        who = "@%s" % profile.screen_name if profile.screen_name else "id %s" % profile.twitter_id
         found = False
         for field, text in profile.fields:
             for detection in detect_handles(text, field):
                 found = True
-                self._add(detection, '%s (%s, %s)' % (who, field, origin), list_title, list_id)
+                self._add(detection, "%s (%s, %s)" % (who, field, origin), list_title, list_id)
         if not found:
-            self.stats['profiles_without_handle'] += 1
+            self.stats["profiles_without_handle"] += 1
 
     def add_text(self, text, origin, list_title=None):
         """One line or CSV row of a handle list."""
-        self.stats['list_lines'] += 1
-        detections = detect_handles(text, 'handle_list', explicit=True)
+        self.stats["list_lines"] += 1
+        detections = detect_handles(text, "handle_list", explicit=True)
         self.records += bool(detections)
         for detection in detections:
             self._add(detection, origin, list_title)
         if not detections:
-            self.stats['list_lines_without_handle'] += 1
-            self._sample('%s: %s' % (origin, text.strip()[:200]))
+            self.stats["list_lines_without_handle"] += 1
+            self._sample("%s: %s" % (origin, text.strip()[:200]))
 
     def _add(self, detection, origin, list_title, list_id=None):
         self.by_field[detection.field] += 1
@@ -159,7 +159,7 @@ class Collector:
         if account is None:
             account = self.accounts[detection.handle] = Account(detection.handle)
         else:
-            self.stats['duplicates_merged'] += 1
+            self.stats["duplicates_merged"] += 1
         if CONFIDENCE_RANK[detection.confidence] > CONFIDENCE_RANK[account.confidence] or not account.kinds:
             account.confidence = detection.confidence
         account.kinds = _plus(account.kinds, detection.kind)
@@ -185,12 +185,13 @@ class Collector:
                 account.lists = _plus(account.lists, name)
         for name, ids in ids_of.items():
             if len(ids) > 1:
-                self.note('Twitter lists %s are all named %r: their members go into one Mastodon list' % (', '.join(ids), name))
+                self.note("Twitter lists %s are all named %r: their members go into one Mastodon list" % (", ".join(ids), name))
         for entry in self.unnamed_lists:
-            self.note('%s: members of the Twitter list %s, which no list metadata names: its %d members with a handle are '
-                      'followed but put in no list; add the list metadata (lists/ownerships, owned_lists) to the inputs, '
-                      'or give the file as --list TITLE=PATH (module: lists)' % (
-                          ', '.join(entry['files'][:3]), entry['list_id'], len(entry['members_with_handle'])))
+            self.note(
+                "%s: members of the Twitter list %s, which no list metadata names: its %d members with a handle are "
+                "followed but put in no list; add the list metadata (lists/ownerships, owned_lists) to the inputs, "
+                "or give the file as --list TITLE=PATH (module: lists)" % (", ".join(entry["files"][:3]), entry["list_id"], len(entry["members_with_handle"]))
+            )
 
     def _sample(self, text):
         if len(self.unresolved_samples) < MAX_SAMPLES:
@@ -198,7 +199,7 @@ class Collector:
 
     # -- results ------------------------------------------------------------------------------------
     def archive_ids_without_profile(self):
-        return [{'id': key, 'link': ARCHIVE_LINK % key if link == '' else link} for key, link in self.pending_ids.items()]
+        return [{"id": key, "link": ARCHIVE_LINK % key if link == "" else link} for key, link in self.pending_ids.items()]
 
     def selected(self, min_confidence):
         rank = CONFIDENCE_RANK[min_confidence]
@@ -208,21 +209,21 @@ class Collector:
         selected = self.selected(min_confidence)
         statuses = Counter(a.status for a in selected)
         return {
-            'profiles_read': self.stats['profiles'],
-            'profiles_without_handle': self.stats['profiles_without_handle'],
-            'handle_list_lines': self.stats['list_lines'],
-            'handle_list_lines_without_handle': self.stats['list_lines_without_handle'],
-            'archive_following_ids': self.stats['archive_following'],
-            'archive_ids_with_profile': self.stats['archive_ids_with_profile'],
-            'archive_ids_without_profile': len(self.pending_ids),
-            'files_skipped': len(self.skipped),
-            'lists_named': len(self.list_join.names),
-            'list_members_without_list_name': sum(entry['profiles'] for entry in self.unnamed_lists),
-            'handles_found_by_field': dict((f, self.by_field[f]) for f in FIELDS + ('handle_list',) if self.by_field[f]),
-            'handles_found': sum(self.by_field.values()),
-            'duplicates_merged': self.stats['duplicates_merged'],
-            'accounts': len(self.accounts),
-            'accounts_selected': len(selected),
-            'below_min_confidence': len(self.accounts) - len(selected),
-            'verification': dict(sorted(statuses.items())),
+            "profiles_read": self.stats["profiles"],
+            "profiles_without_handle": self.stats["profiles_without_handle"],
+            "handle_list_lines": self.stats["list_lines"],
+            "handle_list_lines_without_handle": self.stats["list_lines_without_handle"],
+            "archive_following_ids": self.stats["archive_following"],
+            "archive_ids_with_profile": self.stats["archive_ids_with_profile"],
+            "archive_ids_without_profile": len(self.pending_ids),
+            "files_skipped": len(self.skipped),
+            "lists_named": len(self.list_join.names),
+            "list_members_without_list_name": sum(entry["profiles"] for entry in self.unnamed_lists),
+            "handles_found_by_field": dict((f, self.by_field[f]) for f in FIELDS + ("handle_list",) if self.by_field[f]),
+            "handles_found": sum(self.by_field.values()),
+            "duplicates_merged": self.stats["duplicates_merged"],
+            "accounts": len(self.accounts),
+            "accounts_selected": len(selected),
+            "below_min_confidence": len(self.accounts) - len(selected),
+            "verification": dict(sorted(statuses.items())),
         }

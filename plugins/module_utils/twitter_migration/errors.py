@@ -21,10 +21,10 @@ class InputError(MigrationError):
         self.column = column
         where = str(source)
         if line is not None:
-            where += ', line %d' % line
+            where += ", line %d" % line
             if column is not None:
-                where += ', column %d' % column
-        super().__init__('%s: %s' % (where, message))
+                where += ", column %d" % column
+        super().__init__("%s: %s" % (where, message))
 
 
 class OutputError(MigrationError):
@@ -41,4 +41,4 @@ class OptionError(MigrationError):
     def __init__(self, option, message):
         self.option = option
         self.message = message
-        super().__init__('%s: %s' % (option, message))
+        super().__init__("%s: %s" % (option, message))

@@ -34,6 +34,6 @@ def folder_entries(folder, exclude=None):
             entries.append(root)
             dirs[:] = []
             continue
-        dirs[:] = sorted(name for name in dirs if not name.startswith('.'))
-        entries.extend(os.path.join(root, name) for name in sorted(files) if not name.startswith('.'))
+        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+        entries.extend(os.path.join(root, name) for name in sorted(files) if not name.startswith("."))
     return entries

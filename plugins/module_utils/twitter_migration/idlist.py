@@ -24,13 +24,13 @@ def read_id_lines(source, collector, progress=None):
             if not text:
                 continue
             if not (text.isascii() and text.isdigit() and len(text) <= 20):
-                raise InputError(source.name, 'a list of account IDs, but this line is not a numeric ID: %r' % text[:80], number)
+                raise InputError(source.name, "a list of account IDs, but this line is not a numeric ID: %r" % text[:80], number)
             collector.add_followed_id(text)
             count += 1
             if progress and not count % 5000:
                 progress(source, count)
     except UnicodeDecodeError as exc:
-        raise InputError(source.name, 'not UTF-8 text (%s)' % exc, number + 1) from None
+        raise InputError(source.name, "not UTF-8 text (%s)" % exc, number + 1) from None
     finally:
         stream.close()
     return count

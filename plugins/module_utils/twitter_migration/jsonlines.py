@@ -30,7 +30,7 @@ _DECODER = json.JSONDecoder()
 def starts_as_json_lines(line):
     """True when `line` is a whole JSON object or array on its own (and so the file may be JSON Lines)."""
     text = line.strip()
-    if not text.startswith(('{', '[')) or not line.endswith('\n') and len(line) >= FIRST_LINE_CHARS:
+    if not text.startswith(("{", "[")) or not line.endswith("\n") and len(line) >= FIRST_LINE_CHARS:
         return None
     try:
         _DECODER.decode(text)
@@ -41,20 +41,20 @@ def starts_as_json_lines(line):
 
 def read_lines(source, head, stream, records):
     """Hand every line's value to `records`; `head` holds the first line(s) already read from `stream`."""
-    state = {'line': 0}
+    state = {"line": 0}
 
     def fail(message, error_class=InputError):
-        raise error_class(source.name, message, state['line'])
+        raise error_class(source.name, message, state["line"])
 
     records.fail = fail
     corrupt = []
     good = 0
     # Split at newlines only: `str.splitlines` would also split at U+2028, which JSON strings may hold.
-    lines = [line + '\n' for line in head.split('\n')]
+    lines = [line + "\n" for line in head.split("\n")]
     lines[-1] = lines[-1][:-1]
     if not lines[-1]:
         lines.pop()
-    pending = lines.pop() if lines and not lines[-1].endswith('\n') else ''
+    pending = lines.pop() if lines and not lines[-1].endswith("\n") else ""
     number = 0
     while True:
         if lines:
@@ -63,30 +63,30 @@ def read_lines(source, head, stream, records):
             try:
                 line = pending + stream.readline(MAX_LINE_CHARS)
             except UnicodeDecodeError as exc:
-                raise InputError(source.name, 'not UTF-8 text (%s)' % exc, number + 1) from None
-            pending = ''
+                raise InputError(source.name, "not UTF-8 text (%s)" % exc, number + 1) from None
+            pending = ""
             if not line:
                 break
         number += 1
-        state['line'] = number
-        if len(line) >= MAX_LINE_CHARS and not line.endswith('\n'):
-            raise InputError(source.name, 'a line longer than %d characters: not a JSON Lines file of Twitter pages' % MAX_LINE_CHARS, number)
+        state["line"] = number
+        if len(line) >= MAX_LINE_CHARS and not line.endswith("\n"):
+            raise InputError(source.name, "a line longer than %d characters: not a JSON Lines file of Twitter pages" % MAX_LINE_CHARS, number)
         text = line.strip()
         if not text:
             continue
         try:
             value = _DECODER.decode(text)
         except ValueError as exc:
-            what = 'cut off (truncated JSON)' if not line.endswith('\n') else 'invalid JSON: %s' % getattr(exc, 'msg', exc)
-            corrupt.append((number, getattr(exc, 'colno', None), what))
+            what = "cut off (truncated JSON)" if not line.endswith("\n") else "invalid JSON: %s" % getattr(exc, "msg", exc)
+            corrupt.append((number, getattr(exc, "colno", None), what))
             continue
         good += 1
         for item in value if isinstance(value, list) else [value]:
             records.item(item)
     if corrupt and not good:
         number, column, what = corrupt[0]
-        raise InputError(source.name, 'no line of this JSON Lines file can be read; the first: %s' % what, number, column)
+        raise InputError(source.name, "no line of this JSON Lines file can be read; the first: %s" % what, number, column)
     if corrupt:
-        named = ', '.join('line %d (%s)' % (number, what) for number, column, what in corrupt[:MAX_NAMED_LINES])
-        more = ' and %d more' % (len(corrupt) - MAX_NAMED_LINES) if len(corrupt) > MAX_NAMED_LINES else ''
-        records.collector.note('%s: %d corrupt line(s) skipped, the other %d read: %s%s' % (source.name, len(corrupt), good, named, more))
+        named = ", ".join("line %d (%s)" % (number, what) for number, column, what in corrupt[:MAX_NAMED_LINES])
+        more = " and %d more" % (len(corrupt) - MAX_NAMED_LINES) if len(corrupt) > MAX_NAMED_LINES else ""
+        records.collector.note("%s: %d corrupt line(s) skipped, the other %d read: %s%s" % (source.name, len(corrupt), good, named, more))

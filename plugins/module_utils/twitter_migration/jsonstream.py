@@ -30,8 +30,8 @@ CHUNK_CHARS = 1 << 16
 # One element (a user, a page) larger than this is not a Twitter object; stop before memory runs out.
 MAX_VALUE_CHARS = 1 << 26
 
-_WS = re.compile(r'[ \t\r\n]*')
-_ASSIGNMENT = re.compile(r'\s*(?P<name>[A-Za-z_$][\w$.]*(?:\[[^\]\n]{0,200}\])*)\s*=\s*')
+_WS = re.compile(r"[ \t\r\n]*")
+_ASSIGNMENT = re.compile(r"\s*(?P<name>[A-Za-z_$][\w$.]*(?:\[[^\]\n]{0,200}\])*)\s*=\s*")
 _DECODER = json.JSONDecoder()
 
 
@@ -43,7 +43,7 @@ class JsonEventReader:
         self.source = source
         self._chunk = chunk_chars
         self._max_value = max_value_chars
-        self._buf = ''
+        self._buf = ""
         self._pos = 0
         self._eof = False
         self._dropped_lines = 0  # newlines in text already dropped from the buffer
@@ -58,19 +58,19 @@ class JsonEventReader:
         try:
             data = self._stream.read(size or self._chunk)
         except UnicodeDecodeError as exc:
-            raise InputError(self.source, 'not UTF-8 text (%s)' % exc, *self._position(len(self._buf))) from None
+            raise InputError(self.source, "not UTF-8 text (%s)" % exc, *self._position(len(self._buf))) from None
         if not data:
             self._eof = True
             return False
         if self._pos > self._chunk:
-            dropped = self._buf[:self._pos]
-            newlines = dropped.count('\n')
+            dropped = self._buf[: self._pos]
+            newlines = dropped.count("\n")
             if newlines:
                 self._dropped_lines += newlines
-                self._dropped_tail = len(dropped) - dropped.rfind('\n') - 1
+                self._dropped_tail = len(dropped) - dropped.rfind("\n") - 1
             else:
                 self._dropped_tail += len(dropped)
-            self._buf = self._buf[self._pos:]
+            self._buf = self._buf[self._pos :]
             self._event_pos -= self._pos
             self._pos = 0
         self._buf += data
@@ -79,8 +79,8 @@ class JsonEventReader:
     def _position(self, pos):
         """(line, column), both from 1, of buffer index `pos`."""
         pos = max(0, min(pos, len(self._buf)))
-        line = self._dropped_lines + self._buf.count('\n', 0, pos) + 1
-        newline = self._buf.rfind('\n', 0, pos)
+        line = self._dropped_lines + self._buf.count("\n", 0, pos) + 1
+        newline = self._buf.rfind("\n", 0, pos)
         column = pos - newline if newline >= 0 else self._dropped_tail + pos + 1
         return line, column
 
@@ -98,18 +98,18 @@ class JsonEventReader:
             if self._pos < len(self._buf):
                 return self._buf[self._pos]
             if not self._fill():
-                return ''
+                return ""
 
     def _decode(self):
         while True:
             try:
                 value, end = _DECODER.raw_decode(self._buf, self._pos)
             except json.JSONDecodeError as exc:
-                unterminated = exc.msg.startswith('Unterminated string')
+                unterminated = exc.msg.startswith("Unterminated string")
                 if self._eof or not (unterminated or exc.pos >= len(self._buf) - 64):
-                    truncated = self._eof and (unterminated or not self._buf[exc.pos:].strip())
-                    what = 'truncated JSON' if truncated else 'invalid JSON'
-                    raise self._error('%s: %s' % (what, exc.msg), exc.pos) from None
+                    truncated = self._eof and (unterminated or not self._buf[exc.pos :].strip())
+                    what = "truncated JSON" if truncated else "invalid JSON"
+                    raise self._error("%s: %s" % (what, exc.msg), exc.pos) from None
                 self._need_more()
                 continue
             # A number at the end of the buffer may continue in the next chunk.
@@ -121,16 +121,16 @@ class JsonEventReader:
 
     def _need_more(self):
         if len(self._buf) - self._pos > self._max_value:
-            raise self._error('a single JSON value is larger than %d characters' % self._max_value)
+            raise self._error("a single JSON value is larger than %d characters" % self._max_value)
         # Read as much again as is pending, so a large value is re-parsed a logarithmic number of times.
         self._fill(max(self._chunk, len(self._buf) - self._pos))
 
     def _expect(self, chars, context):
         char = self._peek()
-        if char == '':
-            raise self._error('truncated JSON: the input ends inside %s' % context)
+        if char == "":
+            raise self._error("truncated JSON: the input ends inside %s" % context)
         if char not in chars:
-            raise self._error('invalid JSON: expected %s in %s, found %r' % (' or '.join(repr(c) for c in chars), context, char))
+            raise self._error("invalid JSON: expected %s in %s, found %r" % (" or ".join(repr(c) for c in chars), context, char))
         self._pos += 1
         return char
 
@@ -138,14 +138,14 @@ class JsonEventReader:
     def _skip_prefix(self):
         while len(self._buf) < 4096 and self._fill():
             pass
-        if self._buf.startswith('\ufeff'):
+        if self._buf.startswith("\ufeff"):
             self._pos = 1
         char = self._peek()
-        if char and (char.isalpha() or char in '_$'):
+        if char and (char.isalpha() or char in "_$"):
             match = _ASSIGNMENT.match(self._buf, self._pos)
             if not match:
-                raise self._error('not JSON and not a JavaScript assignment of JSON')
-            self.assignment = match.group('name')
+                raise self._error("not JSON and not a JavaScript assignment of JSON")
+            self.assignment = match.group("name")
             self._pos = match.end()
 
     # -- events -------------------------------------------------------------------------------------
@@ -153,60 +153,60 @@ class JsonEventReader:
         self._skip_prefix()
         while True:
             char = self._peek()
-            if char == '':
+            if char == "":
                 return
             self._event_pos = self._pos
-            if char == ';':
+            if char == ";":
                 self._pos += 1
-            elif char == '[':
+            elif char == "[":
                 self._pos += 1
                 yield from self._array(None)
-            elif char == '{':
+            elif char == "{":
                 self._pos += 1
                 yield from self._object()
             else:
                 value = self._decode()
-                yield 'value', None, value
+                yield "value", None, value
 
     def _array(self, key):
-        context = 'the array %r' % key if key else 'the top-level array'
-        if self._peek() == ']':
+        context = "the array %r" % key if key else "the top-level array"
+        if self._peek() == "]":
             self._pos += 1
-            yield 'end_array', key, None
+            yield "end_array", key, None
             return
         while True:
             char = self._peek()
-            if char == '':
-                raise self._error('truncated JSON: the input ends inside %s' % context)
+            if char == "":
+                raise self._error("truncated JSON: the input ends inside %s" % context)
             self._event_pos = self._pos
             value = self._decode()
-            yield 'item', key, value
-            if self._expect(',]', context) == ']':
+            yield "item", key, value
+            if self._expect(",]", context) == "]":
                 break
-        yield 'end_array', key, None
+        yield "end_array", key, None
 
     def _object(self):
-        yield 'begin_object', None, None
-        if self._peek() == '}':
+        yield "begin_object", None, None
+        if self._peek() == "}":
             self._pos += 1
-            yield 'end_object', None, None
+            yield "end_object", None, None
             return
         while True:
             if self._peek() != '"':
-                if self._peek() == '':
-                    raise self._error('truncated JSON: the input ends inside an object')
-                raise self._error('invalid JSON: expected a member name in double quotes')
+                if self._peek() == "":
+                    raise self._error("truncated JSON: the input ends inside an object")
+                raise self._error("invalid JSON: expected a member name in double quotes")
             key = self._decode()
-            self._expect(':', 'the object')
+            self._expect(":", "the object")
             char = self._peek()
             self._event_pos = self._pos
-            if char == '[':
+            if char == "[":
                 self._pos += 1
                 yield from self._array(key)
             else:
-                if char == '':
-                    raise self._error('truncated JSON: the input ends inside an object')
-                yield 'member', key, self._decode()
-            if self._expect(',}', 'the object') == '}':
+                if char == "":
+                    raise self._error("truncated JSON: the input ends inside an object")
+                yield "member", key, self._decode()
+            if self._expect(",}", "the object") == "}":
                 break
-        yield 'end_object', None, None
+        yield "end_object", None, None

@@ -26,8 +26,11 @@ class ListJoin:
         if known is None:
             self.names[list_id] = (name, origin)
         elif known[0] != name:
-            raise InputError(origin, 'list %s is named %r here but %r in %s; give only one of the two metadata files '
-                                     '(the list was probably renamed between the two backups)' % (list_id, name, known[0], known[1]))
+            raise InputError(
+                origin,
+                "list %s is named %r here but %r in %s; give only one of the two metadata files "
+                "(the list was probably renamed between the two backups)" % (list_id, name, known[0], known[1]),
+            )
 
     def member_seen(self, list_id, origin):
         self.profiles[list_id] = self.profiles.get(list_id, 0) + 1
@@ -46,8 +49,7 @@ class ListJoin:
             if list_id in self.names:
                 named.append((self.names[list_id][0], list_id, members))
             else:
-                unnamed.append({'list_id': list_id, 'files': self.files[list_id], 'profiles': self.profiles[list_id],
-                                'members_with_handle': sorted(members)})
+                unnamed.append({"list_id": list_id, "files": self.files[list_id], "profiles": self.profiles[list_id], "members_with_handle": sorted(members)})
         return named, unnamed
 
     def report(self):

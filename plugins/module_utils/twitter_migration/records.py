@@ -16,7 +16,7 @@ from .errors import UnknownFormat
 from .profiles import from_v1, from_v2, is_v1_user, is_v2_user, tweets_by_id
 
 # Archive data types that hold nothing to follow; given by mistake they are skipped with a note.
-_IGNORED_ARCHIVE_KEYS = ('follower', 'blocking', 'muting', 'tweet', 'like', 'dmConversation', 'ipAudit')
+_IGNORED_ARCHIVE_KEYS = ("follower", "blocking", "muting", "tweet", "like", "dmConversation", "ipAudit")
 
 
 class Records:
@@ -50,7 +50,7 @@ class Records:
     def list_object(self, obj):
         key = listmeta.list_key(obj)
         if key is None:
-            self.fail('a Twitter list object without a numeric id and a name')
+            self.fail("a Twitter list object without a numeric id and a name")
         self.collector.add_list_name(key[0], key[1], self.name)
         self.tick()
 
@@ -71,18 +71,18 @@ class Records:
 
     def page(self, page, kind=None, list_id=None):
         """A whole v1.1 or v2 page (users, lists or IDs)."""
-        if isinstance(page.get('users'), list):
-            for user in page['users']:
+        if isinstance(page.get("users"), list):
+            for user in page["users"]:
                 self.user_v1(user, list_id)
-        if isinstance(page.get('lists'), list):
-            for item in page['lists']:
+        if isinstance(page.get("lists"), list):
+            for item in page["lists"]:
                 self.list_object(item)
-        if isinstance(page.get('ids'), list):
-            for value in page['ids']:
+        if isinstance(page.get("ids"), list):
+            for value in page["ids"]:
                 self.followed_id(value)
-        data = page.get('data')
+        data = page.get("data")
         if data is not None:
-            tweets = tweets_by_id(page.get('includes'))
+            tweets = tweets_by_id(page.get("includes"))
             for element in data if isinstance(data, list) else [data]:
                 self.data_element(element, tweets, kind, list_id)
 
@@ -90,57 +90,63 @@ class Records:
     def item(self, item):
         """A whole object: an element of a top-level array, a line of a JSON Lines file, or a top-level object."""
         if not isinstance(item, dict):
-            self.fail('unknown format: the array holds %s, not Twitter users, pages or archive entries' % type(item).__name__,
-                      UnknownFormat)
-        if isinstance(item.get('following'), dict):
+            self.fail("unknown format: the array holds %s, not Twitter users, pages or archive entries" % type(item).__name__, UnknownFormat)
+        if isinstance(item.get("following"), dict):
             # The archive's followed accounts, by far the most common entry of a large archive: straight through.
             return self.archive_entry(item)
         kind, list_id = listmeta.endpoint(listmeta.envelope_url(item))
         if kind == listmeta.FOLLOWERS:
-            self.collector.note('%s: twarc pages of followers (%s), not of accounts followed; skipped' % (
-                self.name, listmeta.envelope_url(item)))
+            self.collector.note("%s: twarc pages of followers (%s), not of accounts followed; skipped" % (self.name, listmeta.envelope_url(item)))
             return
-        if 'users' in item or 'lists' in item or 'ids' in item or (
-                'data' in item and ('meta' in item or 'includes' in item or '__twarc' in item or isinstance(item['data'], list))):
+        if (
+            "users" in item
+            or "lists" in item
+            or "ids" in item
+            or ("data" in item and ("meta" in item or "includes" in item or "__twarc" in item or isinstance(item["data"], list)))
+        ):
             self.page(item, kind, list_id)
         elif is_v1_user(item):
             self.profile(from_v1(item))
         elif is_v2_user(item):
             # twarc2's flattened users carry their pinned tweet inline.
-            pinned = item.get('pinned_tweet')
-            tweets = {str(item.get('pinned_tweet_id')): pinned} if isinstance(pinned, dict) else {}
+            pinned = item.get("pinned_tweet")
+            tweets = {str(item.get("pinned_tweet_id")): pinned} if isinstance(pinned, dict) else {}
             self.profile(from_v2(item, tweets), list_id)
         elif listmeta.is_v1_list(item) or (kind == listmeta.LISTS and listmeta.is_v2_list(item)):
             self.list_object(item)
-        elif isinstance(item.get('data'), dict):
+        elif isinstance(item.get("data"), dict):
             self.page(item, kind, list_id)
         else:
             self.archive_entry(item)
 
     def archive_entry(self, item):
-        if isinstance(item.get('following'), dict):
-            entry = item['following']
-            if not entry.get('accountId'):
-                self.fail('archive entry without accountId')
-            self.collector.add_archive_following(entry['accountId'], entry.get('userLink'))
+        if isinstance(item.get("following"), dict):
+            entry = item["following"]
+            if not entry.get("accountId"):
+                self.fail("archive entry without accountId")
+            self.collector.add_archive_following(entry["accountId"], entry.get("userLink"))
             self.tick()
-        elif isinstance(item.get('userListInfo'), dict):
-            self.collector.add_archive_list(self.archive_kind or 'lists', item['userListInfo'].get('url'))
-        elif isinstance(item.get('account'), dict):
-            self.collector.archive_owner = item['account'].get('username')
+        elif isinstance(item.get("userListInfo"), dict):
+            self.collector.add_archive_list(self.archive_kind or "lists", item["userListInfo"].get("url"))
+        elif isinstance(item.get("account"), dict):
+            self.collector.archive_owner = item["account"].get("username")
         elif any(key in item for key in _IGNORED_ARCHIVE_KEYS):
-            self.collector.note('%s: holds %s entries, which name nobody to follow; skipped' % (
-                self.name, next(key for key in _IGNORED_ARCHIVE_KEYS if key in item)))
-        elif 'errors' in item:
-            self.fail('an API error response, not data: %s' % str(item['errors'])[:200])
-        elif self.archive_kind == '__THAR_CONFIG' or 'dataTypes' in item:
-            self.collector.note('%s: an archive manifest given alone; give the whole archive instead' % self.name)
+            self.collector.note(
+                "%s: holds %s entries, which name nobody to follow; skipped" % (self.name, next(key for key in _IGNORED_ARCHIVE_KEYS if key in item))
+            )
+        elif "errors" in item:
+            self.fail("an API error response, not data: %s" % str(item["errors"])[:200])
+        elif self.archive_kind == "__THAR_CONFIG" or "dataTypes" in item:
+            self.collector.note("%s: an archive manifest given alone; give the whole archive instead" % self.name)
         else:
-            self.fail('unknown format: an object with keys %s is not a Twitter user, API page, list or archive entry'
-                      % ', '.join(sorted(item)[:6]), UnknownFormat)
+            self.fail(
+                "unknown format: an object with keys %s is not a Twitter user, API page, list or archive entry" % ", ".join(sorted(item)[:6]), UnknownFormat
+            )
 
     def finish(self):
         if self.members_without_id:
-            self.collector.note('%s: its name says it holds list members, but neither its name nor its content gives the '
-                                "list's ID: its %d members are followed but put in no list; name it lists_members_<ID>.json "
-                                'or give it as --list TITLE=PATH (module: lists)' % (self.name, self.members_without_id))
+            self.collector.note(
+                "%s: its name says it holds list members, but neither its name nor its content gives the "
+                "list's ID: its %d members are followed but put in no list; name it lists_members_<ID>.json "
+                "or give it as --list TITLE=PATH (module: lists)" % (self.name, self.members_without_id)
+            )

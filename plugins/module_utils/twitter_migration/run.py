@@ -27,14 +27,14 @@ from .textlist import read_text_list
 from .writers import MASTODON_MAX_LISTS, MASTODON_MAX_ROWS, REPORT_FILE, STALE_PATTERN, plan_outputs
 
 DEFAULTS = {
-    'min_confidence': 'medium',
-    'verify': False,
-    'verify_timeout': 10.0,
-    'verify_concurrency': 8,
-    'show_boosts': True,
-    'follows_format': 'yaml',
-    'max_rows': MASTODON_MAX_ROWS,
-    'max_lists': MASTODON_MAX_LISTS,
+    "min_confidence": "medium",
+    "verify": False,
+    "verify_timeout": 10.0,
+    "verify_concurrency": 8,
+    "show_boosts": True,
+    "follows_format": "yaml",
+    "max_rows": MASTODON_MAX_ROWS,
+    "max_lists": MASTODON_MAX_LISTS,
 }
 
 _ARCHIVES = (formats.ZIP, formats.ARCHIVE_DIR, formats.ARCHIVE_JS)
@@ -54,8 +54,8 @@ def _read_one(path, title, kind, collector, progress):
     else:
         read_json(file_source(path), collector, title, progress)
     if title and kind in _ARCHIVES:
-        collector.note('%s: an archive holds no list members; the list title %r was not used' % (path, title))
-    collector.inputs.append({'path': path, 'format': kind, 'list': title})
+        collector.note("%s: an archive holds no list members; the list title %r was not used" % (path, title))
+    collector.inputs.append({"path": path, "format": kind, "list": title})
 
 
 def _expand(path, title, exclude, collector):
@@ -65,13 +65,13 @@ def _expand(path, title, exclude, collector):
         return [(path, title, kind, None)]
     paths = folder_entries(path, exclude)
     if not paths:
-        raise InputError(path, 'the folder is empty (no files in it or below it, hidden ones aside); give the folder that holds the Twitter backup')
+        raise InputError(path, "the folder is empty (no files in it or below it, hidden ones aside); give the folder that holds the Twitter backup")
     entries = []
     for entry in paths:
         try:
             entries.append((entry, title, formats.sniff(entry), path))
         except InputError as exc:
-            collector.skipped.append({'path': entry, 'reason': exc.message, 'folder': path})
+            collector.skipped.append({"path": entry, "reason": exc.message, "folder": path})
     return entries
 
 
@@ -99,34 +99,36 @@ def read_inputs(inputs, progress=None, exclude=None):
             if folder is None or collector.records != checkpoint[0] or not _skippable(exc, kind, path):
                 raise
             collector.rollback(checkpoint)
-            collector.skipped.append({'path': path, 'reason': exc.message, 'folder': folder})
+            collector.skipped.append({"path": path, "reason": exc.message, "folder": folder})
             continue
         read_from.add(folder)
-    for path, title in inputs:
-        skipped = [item for item in collector.skipped if item['folder'] == path]
+    for path, _title in inputs:
+        skipped = [item for item in collector.skipped if item["folder"] == path]
         if skipped and path not in read_from:
-            named = '; '.join('%s: %s' % (os.path.relpath(item['path'], path), item['reason']) for item in skipped[:_NAMED_SKIPPED])
-            raise InputError(path, 'none of the %d files in this folder is Twitter data or a handle list (%s%s); '
-                                   'give the folder that holds the Twitter backup' % (
-                                       len(skipped), named, '; ...' if len(skipped) > _NAMED_SKIPPED else ''))
+            named = "; ".join("%s: %s" % (os.path.relpath(item["path"], path), item["reason"]) for item in skipped[:_NAMED_SKIPPED])
+            raise InputError(
+                path,
+                "none of the %d files in this folder is Twitter data or a handle list (%s%s); "
+                "give the folder that holds the Twitter backup" % (len(skipped), named, "; ..." if len(skipped) > _NAMED_SKIPPED else ""),
+            )
     collector.resolve_lists()
     return collector
 
 
 def _report(collector, options, hosts):
     return {
-        'summary': collector.summary(options['min_confidence']),
-        'inputs': collector.inputs,
-        'skipped_files': [{'path': item['path'], 'reason': item['reason']} for item in collector.skipped],
-        'list_names': collector.list_join.report(),
-        'list_members_without_list_name': collector.unnamed_lists,
-        'notes': collector.notes,
-        'min_confidence': options['min_confidence'],
-        'hosts': hosts,
-        'archive_ids_without_profile': collector.archive_ids_without_profile(),
-        'archive_owner': collector.archive_owner,
-        'archive_lists': collector.archive_lists,
-        'handle_list_lines_without_handle': collector.unresolved_samples,
+        "summary": collector.summary(options["min_confidence"]),
+        "inputs": collector.inputs,
+        "skipped_files": [{"path": item["path"], "reason": item["reason"]} for item in collector.skipped],
+        "list_names": collector.list_join.report(),
+        "list_members_without_list_name": collector.unnamed_lists,
+        "notes": collector.notes,
+        "min_confidence": options["min_confidence"],
+        "hosts": hosts,
+        "archive_ids_without_profile": collector.archive_ids_without_profile(),
+        "archive_owner": collector.archive_owner,
+        "archive_lists": collector.archive_lists,
+        "handle_list_lines_without_handle": collector.unresolved_samples,
     }
 
 
@@ -147,40 +149,52 @@ def run(inputs, dest, options=None, check_mode=False, progress=None, verifier=No
     """Do the whole job; returns a result dict (summary, files, lists, warnings, changed)."""
     options = dict(DEFAULTS, **(options or {}))
     if not inputs:
-        raise InputError('(inputs)', 'no input given')
+        raise InputError("(inputs)", "no input given")
     if not dest or not str(dest).strip():
-        raise OptionError('dest', "the output folder is empty (''); give the folder to write into, for example fediverse-follows")
-    if options['min_confidence'] not in ('low', 'medium', 'high'):
-        raise InputError('(options)', 'min_confidence must be low, medium or high')
+        raise OptionError("dest", "the output folder is empty (''); give the folder to write into, for example fediverse-follows")
+    if options["min_confidence"] not in ("low", "medium", "high"):
+        raise InputError("(options)", "min_confidence must be low, medium or high")
     dest = os.path.expanduser(dest)
     with _without_cycle_collection():
         collector = read_inputs(inputs, progress, exclude=dest)
     hosts = {}
-    if options['verify']:
+    if options["verify"]:
         if verifier is None:
             from .verify import Verifier
-            verifier = Verifier(timeout=options['verify_timeout'], concurrency=options['verify_concurrency'])
-        hosts = verifier.verify(collector.selected(options['min_confidence']))
+
+            verifier = Verifier(timeout=options["verify_timeout"], concurrency=options["verify_concurrency"])
+        hosts = verifier.verify(collector.selected(options["min_confidence"]))
     with _without_cycle_collection():
-        plan = plan_outputs(collector, options['min_confidence'], options['show_boosts'], options['follows_format'],
-                            int(options['max_rows']), int(options['max_lists']), _report(collector, options, hosts))
+        plan = plan_outputs(
+            collector,
+            options["min_confidence"],
+            options["show_boosts"],
+            options["follows_format"],
+            int(options["max_rows"]),
+            int(options["max_lists"]),
+            _report(collector, options, hosts),
+        )
         files, stale = write_outputs(dest, plan.outputs, check_mode, STALE_PATTERN)
     warnings = plan.warnings + collector.notes
     if collector.skipped:
-        named = ', '.join('%s (%s)' % (item['path'], item['reason']) for item in collector.skipped[:_NAMED_SKIPPED])
-        warnings.append('%d files are not Twitter data and were skipped: %s%s; all are listed in %s' % (
-            len(collector.skipped), named, ', ...' if len(collector.skipped) > _NAMED_SKIPPED else '', REPORT_FILE))
+        named = ", ".join("%s (%s)" % (item["path"], item["reason"]) for item in collector.skipped[:_NAMED_SKIPPED])
+        warnings.append(
+            "%d files are not Twitter data and were skipped: %s%s; all are listed in %s"
+            % (len(collector.skipped), named, ", ..." if len(collector.skipped) > _NAMED_SKIPPED else "", REPORT_FILE)
+        )
     if collector.pending_ids:
-        warnings.append('%d followed accounts from the archive or ID lists have no profile data (they hold IDs only); '
-                        'add API data for them to search their bios; their IDs are in %s' % (len(collector.pending_ids), REPORT_FILE))
-    summary = collector.summary(options['min_confidence'])
-    summary['lists'] = len(plan.lists)
-    summary['hosts_checked'] = len(hosts)
+        warnings.append(
+            "%d followed accounts from the archive or ID lists have no profile data (they hold IDs only); "
+            "add API data for them to search their bios; their IDs are in %s" % (len(collector.pending_ids), REPORT_FILE)
+        )
+    summary = collector.summary(options["min_confidence"])
+    summary["lists"] = len(plan.lists)
+    summary["hosts_checked"] = len(hosts)
     return {
-        'changed': any(f['changed'] for f in files) or bool(stale),
-        'summary': summary,
-        'files': files,
-        'removed': stale,
-        'lists': [{'title': title, 'members': len(members)} for title, members in plan.lists],
-        'warnings': warnings,
+        "changed": any(f["changed"] for f in files) or bool(stale),
+        "summary": summary,
+        "files": files,
+        "removed": stale,
+        "lists": [{"title": title, "members": len(members)} for title, members in plan.lists],
+        "warnings": warnings,
     }

@@ -31,8 +31,9 @@ class _CountingReader(io.RawIOBase):
             data = self._raw.read(len(buffer))
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             # A ZIP member whose data is cut off or corrupt fails here, in the middle of reading.
-            raise InputError(self._source, 'cannot read past byte %d: %s (the archive is truncated or damaged; download it again)'
-                             % (self.count, exc)) from None
+            raise InputError(
+                self._source, "cannot read past byte %d: %s (the archive is truncated or damaged; download it again)" % (self.count, exc)
+            ) from None
         size = len(data)
         buffer[:size] = data
         self.count += size
@@ -62,9 +63,9 @@ class Source:
         try:
             raw = self._opener()
         except (OSError, zipfile.BadZipFile) as exc:
-            raise InputError(self.name, 'cannot open: %s' % exc) from None
+            raise InputError(self.name, "cannot open: %s" % exc) from None
         self.reader = _CountingReader(raw, self.name)
-        return io.TextIOWrapper(io.BufferedReader(self.reader, 1 << 16), encoding='utf-8-sig', errors='strict', newline='')
+        return io.TextIOWrapper(io.BufferedReader(self.reader, 1 << 16), encoding="utf-8-sig", errors="strict", newline="")
 
     @property
     def bytes_read(self):
@@ -72,7 +73,7 @@ class Source:
 
 
 def file_source(path):
-    return Source(path, lambda: open(path, 'rb'), os.path.getsize(path))
+    return Source(path, lambda: open(path, "rb"), os.path.getsize(path))
 
 
 def _member_damage(archive, member):
@@ -88,5 +89,4 @@ def _member_damage(archive, member):
 
 def zip_member_source(archive, zip_path, member):
     info = archive.getinfo(member)
-    return Source('%s:%s' % (zip_path, member), lambda: archive.open(member), info.file_size,
-                  lambda: _member_damage(archive, member))
+    return Source("%s:%s" % (zip_path, member), lambda: archive.open(member), info.file_size, lambda: _member_damage(archive, member))

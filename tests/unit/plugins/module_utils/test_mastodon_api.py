@@ -18,8 +18,7 @@ NOW = 1_800_000_000.0
 
 class FakeModule:
     def __init__(self, **params):
-        self.params = dict(api_url="https://social.example/", api_token="s3cret", validate_certs=True, ca_path=None,
-                           timeout=30, retries=3, max_wait=300)
+        self.params = dict(api_url="https://social.example/", api_token="s3cret", validate_certs=True, ca_path=None, timeout=30, retries=3, max_wait=300)
         self.params.update(params)
 
 
@@ -54,16 +53,17 @@ def test_sends_bearer_token_and_json_body():
 
 def test_pagination_follows_next_links_verbatim_on_the_configured_host():
     pages = [
-        answer(body=[{"id": "1"}, {"id": "2"}], link='<https://public.example/api/v1/accounts/9/following?limit=80&max_id=77>; rel="next", '
-                                                     '<https://public.example/x?since_id=1>; rel="prev"'),
+        answer(
+            body=[{"id": "1"}, {"id": "2"}],
+            link='<https://public.example/api/v1/accounts/9/following?limit=80&max_id=77>; rel="next", <https://public.example/x?since_id=1>; rel="prev"',
+        ),
         answer(body=[{"id": "3"}]),
     ]
     c, dummy, fake = client(pages)
     with fake as fetch:
         assert [a["id"] for a in c.paginate("/api/v1/accounts/9/following")] == ["1", "2", "3"]
     urls = [call.args[1] for call in fetch.call_args_list]
-    assert urls == ["https://social.example/api/v1/accounts/9/following?limit=80",
-                    "https://social.example/api/v1/accounts/9/following?limit=80&max_id=77"]
+    assert urls == ["https://social.example/api/v1/accounts/9/following?limit=80", "https://social.example/api/v1/accounts/9/following?limit=80&max_id=77"]
 
 
 def test_429_waits_for_retry_after_then_succeeds_and_counts_both_requests():
@@ -100,8 +100,10 @@ def test_retries_are_bounded():
     assert c.requests == 3
 
 
-@pytest.mark.parametrize("status, error", [(401, api.AuthenticationError), (403, api.ForbiddenError), (404, api.NotFoundError),
-                                           (422, api.ValidationError), (418, api.MastodonAPIError)])
+@pytest.mark.parametrize(
+    "status, error",
+    [(401, api.AuthenticationError), (403, api.ForbiddenError), (404, api.NotFoundError), (422, api.ValidationError), (418, api.MastodonAPIError)],
+)
 def test_errors_are_typed_with_mastodons_message(status, error):
     c, dummy, fake = client([answer(status, {"error": "Validation failed: Account has already been taken"})])
     with fake, pytest.raises(error) as caught:
@@ -133,6 +135,7 @@ def test_a_write_with_a_lost_answer_is_read_back_and_not_sent_again():
     def read_back():
         reads.append(1)
         return True, {"id": "7", "title": "A"}
+
     with fake as fetch:
         assert c.write("POST", "/api/v1/lists", body={"title": "A"}, read_back=read_back) == {"id": "7", "title": "A"}
     assert fetch.call_count == 1 and reads == [1] and len(sleeps) == 1
@@ -195,20 +198,23 @@ def test_the_token_is_stripped_and_never_quoted_in_an_error():
     assert "s3cret" not in str(caught.value)
 
 
-@pytest.mark.parametrize("params, words", [
-    (dict(api_url=""), "api_url is empty"),
-    (dict(api_url="social.example"), "must start with https://"),
-    (dict(api_url="ftp://social.example"), "must start with https://"),
-    (dict(api_url="https://social.example/api/v1"), "use https://social.example"),
-    (dict(api_url="https://social.example:99999"), "is not a URL"),
-    (dict(api_url="https://me:abc def@social.example"), "not shown"),
-    (dict(api_url="https://me:abc%20def@social.example"), "use https://social.example"),
-    (dict(api_token=" \n"), "api_token is empty"),
-    (dict(api_token="abc def"), "api_token contains"),
-    (dict(retries=-1), "retries is -1"),
-    (dict(max_wait=-5), "max_wait is -5"),
-    (dict(timeout=0), "timeout is 0"),
-])
+@pytest.mark.parametrize(
+    "params, words",
+    [
+        (dict(api_url=""), "api_url is empty"),
+        (dict(api_url="social.example"), "must start with https://"),
+        (dict(api_url="ftp://social.example"), "must start with https://"),
+        (dict(api_url="https://social.example/api/v1"), "use https://social.example"),
+        (dict(api_url="https://social.example:99999"), "is not a URL"),
+        (dict(api_url="https://me:abc def@social.example"), "not shown"),
+        (dict(api_url="https://me:abc%20def@social.example"), "use https://social.example"),
+        (dict(api_token=" \n"), "api_token is empty"),
+        (dict(api_token="abc def"), "api_token contains"),
+        (dict(retries=-1), "retries is -1"),
+        (dict(max_wait=-5), "max_wait is -5"),
+        (dict(timeout=0), "timeout is 0"),
+    ],
+)
 def test_connection_problems_name_the_option(params, words):
     problems = api.connection_problems(FakeModule(**params).params)
     assert len(problems) == 1 and words in problems[0]

@@ -11,7 +11,11 @@ import subprocess
 import pytest
 
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_relays import (
-    inbox_url_problem, normalize, plan, predict, state_name,
+    inbox_url_problem,
+    normalize,
+    plan,
+    predict,
+    state_name,
 )
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_relays_rb import RELAYS_SCRIPT
 
@@ -29,11 +33,18 @@ def test_refuses_urls_mastodon_would_refuse(url):
     assert "https URL with a host" in inbox_url_problem(url)
 
 
-@pytest.mark.parametrize("url, words", [
-    ("https://relay.example/", "must end in /inbox"), ("https://relay.example", "must end in /inbox"),
-    ("https://relay.example/inbox#x", "no query or fragment"), ("https://relay.example/in box", "whitespace"),
-    ("http://relay.example/inbox", "use https://relay.example/inbox"), ("", "empty"), ("https://relay.example:x/inbox", "not a URL"),
-])
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("https://relay.example/", "must end in /inbox"),
+        ("https://relay.example", "must end in /inbox"),
+        ("https://relay.example/inbox#x", "no query or fragment"),
+        ("https://relay.example/in box", "whitespace"),
+        ("http://relay.example/inbox", "use https://relay.example/inbox"),
+        ("", "empty"),
+        ("https://relay.example:x/inbox", "not a URL"),
+    ],
+)
 def test_refuses_urls_mastodon_accepts_but_no_relay_answers(url, words):
     # Mastodon's UrlValidator takes these, and the relay then stays pending for ever.
     assert words in inbox_url_problem(url)
@@ -76,8 +87,7 @@ def test_unlisted_relays_stay_unless_exclusive():
 
 def test_absent_removes_only_listed_existing_relays():
     current = {RELAY_A: "accepted", RELAY_B: "idle"}
-    assert plan(current, [RELAY_B, "https://never.example/inbox"], state="absent") == [
-        {"action": "remove", "inbox_url": RELAY_B}]
+    assert plan(current, [RELAY_B, "https://never.example/inbox"], state="absent") == [{"action": "remove", "inbox_url": RELAY_B}]
 
 
 def test_predict_applies_the_plan():

@@ -10,8 +10,8 @@ from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from ansible.module_utils.testing import patch_module_args
+
 from ansible_collections.fediverse.deploy.plugins.modules import mastodon_follows
 
 FETCH = "ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_api.fetch_url"
@@ -55,7 +55,7 @@ class FakeMastodon:
             return 200, {"id": "1", "acct": "owner", "url": BASE + "/@owner"}, {}
         if path == "/api/v1/accounts/1/following":
             start = int(query.get("max_id", ["0"])[0])
-            page = self.followed[start:start + 80]
+            page = self.followed[start : start + 80]
             link = {"link": '<%s%s?limit=80&max_id=%d>; rel="next"' % (BASE, path, start + 80)} if len(page) == 80 else {}
             return 200, [self.account(h) for h in page], link
         if path == "/api/v1/accounts/lookup":

@@ -28,7 +28,7 @@ class FakeServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self):
-        super().__init__(('127.0.0.1', 0), FakeFediverse)
+        super().__init__(("127.0.0.1", 0), FakeFediverse)
         self.hits = Counter()
         self.in_flight = 0
         self.max_in_flight = 0
@@ -41,10 +41,10 @@ class FakeFediverse(BaseHTTPRequestHandler):
     def log_message(self, *args):  # keep pytest output clean
         pass
 
-    def _send(self, status, body=b'', content_type='application/json'):
+    def _send(self, status, body=b"", content_type="application/json"):
         self.send_response(status)
-        self.send_header('Content-Type', content_type)
-        self.send_header('Content-Length', str(len(body)))
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
@@ -62,43 +62,48 @@ class FakeFediverse(BaseHTTPRequestHandler):
 
     def _answer(self):
         parsed = urllib.parse.urlsplit(self.path)
-        host, dummy, path = parsed.path.lstrip('/').partition('/')
-        path = '/' + path
-        resource = urllib.parse.parse_qs(parsed.query).get('resource', [''])[0]
-        user = resource[len('acct:'):].split('@')[0] if resource.startswith('acct:') else None
+        host, dummy, path = parsed.path.lstrip("/").partition("/")
+        path = "/" + path
+        resource = urllib.parse.parse_qs(parsed.query).get("resource", [""])[0]
+        user = resource[len("acct:") :].split("@")[0] if resource.startswith("acct:") else None
         with self.server.lock:
             self.server.hits[(host, path)] += 1
-        base = 'http://127.0.0.1:%d/%s' % (self.server.server_port, host)
-        if host == 'slow.test':
+        base = "http://127.0.0.1:%d/%s" % (self.server.server_port, host)
+        if host == "slow.test":
             time.sleep(1.5)
-        if path == '/.well-known/host-meta' and host == 'good.test':
-            xrd = ('<?xml version="1.0" encoding="UTF-8"?>\n<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
-                   '  <Link rel="lrdd" template="%s/wf?resource={uri}"/>\n</XRD>\n' % base)
-            return self._send(200, xrd.encode(), 'application/xrd+xml')
-        if path == '/.well-known/nodeinfo' and host == 'good.test':
-            links = {'links': [{'rel': 'http://nodeinfo.diaspora.software/ns/schema/2.0', 'href': base + '/nodeinfo/2.0'},
-                               {'rel': 'http://nodeinfo.diaspora.software/ns/schema/2.1', 'href': base + '/nodeinfo/2.1'}]}
+        if path == "/.well-known/host-meta" and host == "good.test":
+            xrd = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
+                '  <Link rel="lrdd" template="%s/wf?resource={uri}"/>\n</XRD>\n' % base
+            )
+            return self._send(200, xrd.encode(), "application/xrd+xml")
+        if path == "/.well-known/nodeinfo" and host == "good.test":
+            links = {
+                "links": [
+                    {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": base + "/nodeinfo/2.0"},
+                    {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": base + "/nodeinfo/2.1"},
+                ]
+            }
             return self._send(200, json.dumps(links).encode())
-        if path == '/nodeinfo/2.1' and host == 'good.test':
-            return self._send(200, json.dumps({'version': '2.1', 'software': {'name': 'mastodon', 'version': '4.3.2'},
-                                               'openRegistrations': True}).encode())
-        webfinger = (host == 'good.test' and path == '/wf') or (host != 'good.test' and path == '/.well-known/webfinger')
+        if path == "/nodeinfo/2.1" and host == "good.test":
+            return self._send(200, json.dumps({"version": "2.1", "software": {"name": "mastodon", "version": "4.3.2"}, "openRegistrations": True}).encode())
+        webfinger = (host == "good.test" and path == "/wf") or (host != "good.test" and path == "/.well-known/webfinger")
         if webfinger:
-            if host == 'locked.test':
+            if host == "locked.test":
                 return self._send(403)
-            if host == 'broken.test':
+            if host == "broken.test":
                 return self._send(500)
-            if user in ('alice', 'bob', 'carol', 'slow'):
-                jrd = {'subject': resource, 'links': [{'rel': 'self', 'type': 'application/activity+json', 'href': '%s/users/%s' % (base, user)}]}
-                return self._send(200, json.dumps(jrd).encode(), 'application/jrd+json')
-            return self._send(410 if user == 'gone' else 404)
+            if user in ("alice", "bob", "carol", "slow"):
+                jrd = {"subject": resource, "links": [{"rel": "self", "type": "application/activity+json", "href": "%s/users/%s" % (base, user)}]}
+                return self._send(200, json.dumps(jrd).encode(), "application/jrd+json")
+            return self._send(410 if user == "gone" else 404)
         return self._send(404)
 
 
-@pytest.fixture(name='server')
+@pytest.fixture(name="server")
 def fixture_server():
     httpd = FakeServer()
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield httpd
     httpd.shutdown()
@@ -107,7 +112,7 @@ def fixture_server():
 
 def _closed_port():
     with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
+        sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
@@ -115,9 +120,10 @@ def make_verifier(server, **kwargs):
     down = _closed_port()
 
     def base_url(host):
-        if host == 'down.test':
-            return 'http://127.0.0.1:%d' % down
-        return 'http://127.0.0.1:%d/%s' % (server.server_port, host)
+        if host == "down.test":
+            return "http://127.0.0.1:%d" % down
+        return "http://127.0.0.1:%d/%s" % (server.server_port, host)
+
     # No proxy: the requests must reach the loopback server, whatever the environment says.
     return Verifier(base_url=base_url, opener=urllib.request.build_opener(urllib.request.ProxyHandler({})), **kwargs)
 
@@ -130,70 +136,69 @@ def check(server, handles, **kwargs):
 
 
 def test_statuses(server):
-    statuses = check(server, ['alice@good.test', 'gone@good.test', 'nobody@plain.test', 'bob@plain.test',
-                              'x@locked.test', 'y@broken.test', 'z@down.test'])[0]
-    assert statuses['alice@good.test'] == ('ok', 'acct:alice@good.test')
-    assert statuses['bob@plain.test'] == ('ok', 'acct:bob@plain.test')
-    assert statuses['gone@good.test'][0] == 'not_found' and 'HTTP 410' in statuses['gone@good.test'][1]
-    assert statuses['nobody@plain.test'][0] == 'not_found'
-    assert statuses['x@locked.test'][0] == 'forbidden'
-    assert statuses['y@broken.test'][0] == 'error' and 'HTTP 500' in statuses['y@broken.test'][1]
-    assert statuses['z@down.test'][0] == 'unreachable'
+    statuses = check(server, ["alice@good.test", "gone@good.test", "nobody@plain.test", "bob@plain.test", "x@locked.test", "y@broken.test", "z@down.test"])[0]
+    assert statuses["alice@good.test"] == ("ok", "acct:alice@good.test")
+    assert statuses["bob@plain.test"] == ("ok", "acct:bob@plain.test")
+    assert statuses["gone@good.test"][0] == "not_found" and "HTTP 410" in statuses["gone@good.test"][1]
+    assert statuses["nobody@plain.test"][0] == "not_found"
+    assert statuses["x@locked.test"][0] == "forbidden"
+    assert statuses["y@broken.test"][0] == "error" and "HTTP 500" in statuses["y@broken.test"][1]
+    assert statuses["z@down.test"][0] == "unreachable"
 
 
 def test_host_meta_template_and_nodeinfo_are_used_once_per_host(server):
-    hosts = check(server, ['alice@good.test', 'bob@good.test', 'carol@good.test', 'gone@good.test'])[1]
+    hosts = check(server, ["alice@good.test", "bob@good.test", "carol@good.test", "gone@good.test"])[1]
     hits = server.hits
-    assert hits[('good.test', '/.well-known/host-meta')] == 1
-    assert hits[('good.test', '/.well-known/nodeinfo')] == 1
-    assert hits[('good.test', '/nodeinfo/2.1')] == 1 and hits[('good.test', '/nodeinfo/2.0')] == 0  # the newest schema
-    assert hits[('good.test', '/wf')] == 4  # the template's path, not /.well-known/webfinger
-    assert hits[('good.test', '/.well-known/webfinger')] == 0
-    assert hosts['good.test']['software'] == 'mastodon' and hosts['good.test']['version'] == '4.3.2'
-    assert hosts['good.test']['open_registrations'] is True
+    assert hits[("good.test", "/.well-known/host-meta")] == 1
+    assert hits[("good.test", "/.well-known/nodeinfo")] == 1
+    assert hits[("good.test", "/nodeinfo/2.1")] == 1 and hits[("good.test", "/nodeinfo/2.0")] == 0  # the newest schema
+    assert hits[("good.test", "/wf")] == 4  # the template's path, not /.well-known/webfinger
+    assert hits[("good.test", "/.well-known/webfinger")] == 0
+    assert hosts["good.test"]["software"] == "mastodon" and hosts["good.test"]["version"] == "4.3.2"
+    assert hosts["good.test"]["open_registrations"] is True
 
 
 def test_unreachable_host_is_not_asked_again(server):
-    statuses, hosts, verifier = check(server, ['a@down.test', 'b@down.test', 'c@down.test'])
-    assert set(item[0] for item in statuses.values()) == {'unreachable'}
-    assert hosts['down.test']['reachable'] is False
+    statuses, hosts, verifier = check(server, ["a@down.test", "b@down.test", "c@down.test"])
+    assert set(item[0] for item in statuses.values()) == {"unreachable"}
+    assert hosts["down.test"]["reachable"] is False
     assert verifier.requests == 1
 
 
 def test_timeout(server):
     started = time.monotonic()
-    statuses = check(server, ['slow@slow.test'], timeout=0.3)[0]
-    assert statuses['slow@slow.test'][0] == 'unreachable'
+    statuses = check(server, ["slow@slow.test"], timeout=0.3)[0]
+    assert statuses["slow@slow.test"][0] == "unreachable"
     assert time.monotonic() - started < 1.4
 
 
 def test_concurrency_is_bounded(server):
-    handles = ['u%d@h%d.test' % (n, n % 6) for n in range(30)]
+    handles = ["u%d@h%d.test" % (n, n % 6) for n in range(30)]
     check(server, handles, concurrency=3)
     assert 2 <= server.max_in_flight <= 3
 
 
 def test_a_broken_template_url_is_an_error_status(server):
     verifier = make_verifier(server)
-    status, detail = verifier._webfinger('a@odd.test', {'webfinger_template': 'http://[broken/{uri}'})  # pylint: disable=protected-access
-    assert status == 'error' and 'http://[broken/' in detail
+    status, detail = verifier._webfinger("a@odd.test", {"webfinger_template": "http://[broken/{uri}"})  # pylint: disable=protected-access
+    assert status == "error" and "http://[broken/" in detail
 
 
 def test_templates_cannot_send_the_verifier_elsewhere():
     verifier = Verifier()
-    account = Account('a@evil.test')
-    status, detail = verifier._webfinger(account.handle, {'webfinger_template': 'file:///etc/passwd?{uri}'})  # pylint: disable=protected-access
-    assert status == 'error' and 'refusing a file: URL' in detail
+    account = Account("a@evil.test")
+    status, detail = verifier._webfinger(account.handle, {"webfinger_template": "file:///etc/passwd?{uri}"})  # pylint: disable=protected-access
+    assert status == "error" and "refusing a file: URL" in detail
 
 
 def test_run_keeps_failures_in_the_report_and_out_of_the_imports(server, tmp_path):
-    listing = tmp_path / 'handles.txt'
-    listing.write_text('@alice@good.test\n@gone@good.test\n@x@locked.test\n@z@down.test\n', encoding='utf-8')
-    outcome = run([(str(listing), None)], str(tmp_path / 'out'), {'verify': True}, verifier=make_verifier(server))
-    assert outcome['summary']['verification'] == {'forbidden': 1, 'not_found': 1, 'ok': 1, 'unreachable': 1}
-    following = (tmp_path / 'out' / 'following_accounts.csv').read_text(encoding='utf-8').splitlines()[1:]
+    listing = tmp_path / "handles.txt"
+    listing.write_text("@alice@good.test\n@gone@good.test\n@x@locked.test\n@z@down.test\n", encoding="utf-8")
+    outcome = run([(str(listing), None)], str(tmp_path / "out"), {"verify": True}, verifier=make_verifier(server))
+    assert outcome["summary"]["verification"] == {"forbidden": 1, "not_found": 1, "ok": 1, "unreachable": 1}
+    following = (tmp_path / "out" / "following_accounts.csv").read_text(encoding="utf-8").splitlines()[1:]
     # Gone accounts cannot be followed; refusals and outages may be temporary, so those stay.
-    assert [line.split(',')[0] for line in following] == ['alice@good.test', 'x@locked.test', 'z@down.test']
-    report = json.loads((tmp_path / 'out' / 'twitter_migration_report.json').read_text(encoding='utf-8'))
-    assert dict((a['account'], a['status']) for a in report['accounts'])['gone@good.test'] == 'not_found'
-    assert report['hosts']['good.test']['software'] == 'mastodon'
+    assert [line.split(",")[0] for line in following] == ["alice@good.test", "x@locked.test", "z@down.test"]
+    report = json.loads((tmp_path / "out" / "twitter_migration_report.json").read_text(encoding="utf-8"))
+    assert dict((a["account"], a["status"]) for a in report["accounts"])["gone@good.test"] == "not_found"
+    assert report["hosts"]["good.test"]["software"] == "mastodon"
