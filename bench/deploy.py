@@ -27,7 +27,6 @@ import docker
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SPARE_IMAGE = "fediverse-test/spare-server:bookworm"
 RECAP_RE = re.compile(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 PHASE_LINE_RE = re.compile(r"^([a-z][a-z /()]+) (\d+\.\d{3})$", re.M)  # deploy_baseline.sh's "<phase> <seconds>"
 COUNT_BOOTS = (
@@ -51,29 +50,16 @@ def deploy_vars() -> dict:
 
 
 class SpareServer:
-    """A fresh spare-server container, as Molecule starts them (.config/molecule/config.yml)."""
+    """A fresh spare-server container, started from the scenarios' one definition by scripts/spare-server."""
 
     def __init__(self, client: docker.DockerClient, name: str):
         self.name = name
         for stale in client.containers.list(all=True, filters={"name": f"^{name}$"}):
             stale.remove(force=True, v=True)
-        self.container = client.containers.run(
-            SPARE_IMAGE, "/lib/systemd/systemd", name=name, detach=True, stop_signal="SIGRTMIN+3",
-            cap_add=["SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE"],
-            security_opt=["seccomp=unconfined", "apparmor=unconfined"], cgroupns="host",
-            tmpfs={"/run": "", "/run/lock": "", "/tmp": ""},
-            # The instance's domain and the owner's e-mail domain resolve as in molecule/deploy.
-            extra_hosts=scenario_platform()["etc_hosts"],
-            volumes={"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
-                     str(ROOT / ".cache/images"): {"bind": "/images", "mode": "ro"}},
-            # The inner engine's storage: an anonymous volume, removed with the container.
-            mounts=[docker.types.Mount("/var/lib/docker", None, type="volume")])
-        for _attempt in range(120):
-            state = self.sh("systemctl is-system-running 2>/dev/null || true").strip()
-            if state in ("running", "degraded"):
-                return
-            time.sleep(0.5)
-        raise RuntimeError(f"systemd in {name} did not come up (state: {state})")
+        # The instance's domain and the owner's e-mail domain resolve as in molecule/deploy.
+        hosts = [f"--add-host={host}:{address}" for host, address in scenario_platform()["etc_hosts"].items()]
+        subprocess.run([sys.executable, str(ROOT / "scripts/spare-server"), "run", name, *hosts], check=True)
+        self.container = client.containers.get(name)
 
     def sh(self, script: str) -> str:
         code, output = self.container.exec_run(["bash", "-c", script])
