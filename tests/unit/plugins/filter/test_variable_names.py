@@ -9,7 +9,13 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fediverse.deploy.plugins.filter.variable_names import (
-    COLLECTION_ROOT, FilterModule, collection_variables, unknown_variable_problems, variable_problems)
+    COLLECTION_ROOT,
+    FilterModule,
+    collection_variables,
+    renamed_variable_problems,
+    unknown_variable_problems,
+    variable_problems,
+)
 
 KNOWN = {"mastodon_registrations_mode", "mastodon_local_domain", "nginx_tls_mode", "nginx_server_name"}
 PREFIXES = ["mastodon_", "nginx_", "fediverse_deploy_"]
@@ -19,22 +25,33 @@ ROLES = {"mastodon_": "mastodon", "nginx_": "nginx"}
 def test_the_issue_typos_name_the_nearest_known_variable():
     problems = unknown_variable_problems(["mastodon_registration_mode", "nginx_tls_mod", "mastodon_local_domain"])
     assert len(problems) == 2
-    assert problems[0].startswith("mastodon_registration_mode is not a variable of fediverse.deploy")
+    assert problems[0].startswith("fediverse.deploy.mastodon: mastodon_registration_mode is not a variable of fediverse.deploy")
     assert "did you mean mastodon_registrations_mode?" in problems[0]
     assert "did you mean nginx_tls_mode?" in problems[1]
 
 
 def test_known_and_unprefixed_names_pass():
-    names = ["mastodon_local_domain", "nginx_server_name", "ansible_host", "inventory_hostname", "my_var",
-             "__mastodon_private", "fediverse_deploy_hosts", "mastodon_relays", "restore_postgres_password"]
+    names = [
+        "mastodon_local_domain",
+        "nginx_server_name",
+        "ansible_host",
+        "inventory_hostname",
+        "my_var",
+        "__mastodon_private",
+        "fediverse_deploy_hosts",
+        "mastodon_relays",
+        "restore_postgres_password",
+    ]
     assert not unknown_variable_problems(names)
 
 
 def test_a_name_far_from_every_known_one_gets_the_role_to_look_at():
     problems = variable_problems(["nginx_zzz"], KNOWN, PREFIXES, roles=ROLES)
-    assert problems == ["nginx_zzz is not a variable of fediverse.deploy (the nginx role does not read it, so it "
-                        "would be ignored): no variable of the nginx role is close; see its documentation for the "
-                        "names. If another role of yours reads it, list it in fediverse_deploy_foreign_variables."]
+    assert problems == [
+        "fediverse.deploy.nginx: nginx_zzz is not a variable of fediverse.deploy (the nginx role does not read it, so it "
+        "would be ignored): no variable of the nginx role is close; see its documentation for the "
+        "names. If another role of yours reads it, list it in fediverse_deploy_foreign_variables."
+    ]
 
 
 def test_suggestions_stay_within_the_prefix():
@@ -44,8 +61,8 @@ def test_suggestions_stay_within_the_prefix():
 
 
 def test_renamed_variables_name_the_new_name():
-    problems = variable_problems(["nginx_domain"], KNOWN, PREFIXES, renamed={"nginx_domain": "nginx_server_name"})
-    assert problems == ["nginx_domain was renamed to nginx_server_name: rename it in your inventory (or extra variables)."]
+    problems = variable_problems(["nginx_domain"], KNOWN, PREFIXES, renamed={"nginx_domain": "nginx_server_name"}, roles=ROLES)
+    assert problems == ["fediverse.deploy.nginx: nginx_domain was renamed to nginx_server_name: rename it in your inventory (or extra variables)."]
 
 
 def test_foreign_variables_are_left_alone():
@@ -56,6 +73,7 @@ def test_foreign_variables_are_left_alone():
 def test_playbook_variables_are_checked_too():
     problems = unknown_variable_problems(["fediverse_deploy_host"])
     assert "did you mean fediverse_deploy_hosts?" in problems[0] and "the playbooks" in problems[0]
+    assert problems[0].startswith("fediverse.deploy: fediverse_deploy_host is not")
 
 
 def test_a_mapping_is_read_by_its_keys():
@@ -104,14 +122,43 @@ def test_the_data_file_is_consistent_with_the_specs():
 
 def test_filter_is_registered():
     assert FilterModule().filters()["unknown_variable_problems"] is unknown_variable_problems
+    assert FilterModule().filters()["renamed_variable_problems"] is renamed_variable_problems
 
 
-@pytest.mark.parametrize("old, new", [
-    ("backup_enabled_timer", "backup_scheduled_enabled"),
-    ("backup_on_calendar", "backup_scheduled_on_calendar"),
-    ("backup_randomized_delay_sec", "backup_scheduled_randomized_delay_sec"),
-    ("nginx_acme_renew_schedule", "nginx_acme_renew_on_calendar"),
-])
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("backup_enabled_timer", "backup_scheduled_enabled"),
+        ("backup_on_calendar", "backup_scheduled_on_calendar"),
+        ("backup_randomized_delay_sec", "backup_scheduled_randomized_delay_sec"),
+        ("nginx_acme_renew_schedule", "nginx_acme_renew_on_calendar"),
+    ],
+)
 def test_the_timer_variables_renamed_in_issue_16_are_refused_with_the_new_name(old, new):
-    assert unknown_variable_problems([old, new]) == [
-        "%s was renamed to %s: rename it in your inventory (or extra variables)." % (old, new)]
+    role = old.split("_")[0]
+    message = "%s was renamed to %s: rename it in your inventory (or extra variables)." % (old, new)
+    assert unknown_variable_problems([old, new]) == ["fediverse.deploy.%s: %s" % (role, message)]
+    # The role used alone (without playbooks/validate.yml) refuses it too; the role's task adds the prefix.
+    assert renamed_variable_problems([old, new, "unrelated"], role) == [message]
+    assert renamed_variable_problems([old], "postgres") == []
+
+
+# Roles whose validate.yml does not call renamed_variable_problems yet (TEMPORARY, issue 21: each owner adds
+# the call to its argument-spec task, as backup's does, and empties this set).
+NOT_YET_WIRED = {"mastodon", "monitoring", "nginx", "preflight"}
+
+
+def test_every_role_refuses_its_renamed_variables_when_used_alone():
+    """Each role's validate.yml feeds its variables to renamed_variable_problems, so no rename is silently ignored."""
+    roles_dir = os.path.join(COLLECTION_ROOT, "roles")
+    for role in sorted(os.listdir(roles_dir)):
+        validate = os.path.join(roles_dir, role, "tasks", "validate.yml")
+        if os.path.exists(validate) and role not in NOT_YET_WIRED | {"systemd_timer"}:
+            with open(validate, encoding="utf-8") as handle:
+                assert "fediverse.deploy.renamed_variable_problems('%s')" % role in handle.read(), role
+
+
+@pytest.mark.parametrize("bad", ["backup_on_calendar", 3])
+def test_renamed_variable_problems_wants_a_list(bad):
+    with pytest.raises(AnsibleFilterError):
+        renamed_variable_problems(bad, "backup")
