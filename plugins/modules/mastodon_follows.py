@@ -370,6 +370,7 @@ class FollowsRun:
         self.changed = False
         self.stop = None  # the Halt that ended the run early, if any
         self.follows_blocked = None  # why new follows stop (the daily follow limit); other actions go on
+        self.not_followed = set()  # handles whose planned follow did not happen in this run (kept off lists)
         self.handles = {}  # account id -> handle, for messages and list members
         self.wanted = {}  # handle -> follow options
         self.specs = []
@@ -551,9 +552,12 @@ class FollowsRun:
         for handle, account_id, options in plan.follow:
             if self.follows_blocked:
                 self.remaining(handle, "follow", self.follows_blocked)
+                self.not_followed.add(handle)
                 continue
             relationship = self.step("follow", handle, self.follow, account_id, options)
-            if relationship is not None:
+            if relationship is None:
+                self.not_followed.add(handle)
+            else:
                 waiting = relationship.get("requested") and not relationship.get("following")
                 self.out["requested" if waiting else "followed"].append(handle)
         for spec, current, members, action in self.list_actions:
@@ -649,8 +653,7 @@ class FollowsRun:
             if self.step("update list", title, self.client.put, "/api/v1/lists/%s" % current["id"], action["update"]) is not None:
                 report["updated"] = action["update"]
         # Only accounts followed or requested by now may join a list (Mastodon answers 422 otherwise).
-        blocked = set(r["account"] for r in self.out["remaining"] if r["action"] == "follow")
-        blocked.update(u["account"] for u in self.out["unresolved"])
+        blocked = self.not_followed | {u["account"] for u in self.out["unresolved"]}
         to_add = [i for i in action["add"] if self.handles.get(i) not in blocked]
         for i in action["add"]:
             if self.handles.get(i) in blocked:
