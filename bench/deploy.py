@@ -44,7 +44,9 @@ def deploy_vars() -> dict:
     """The end-to-end scenario's inventory (test images, the double, self-signed TLS, relays, follows),
     plus debug logging in the spare server's engine so that its API calls can be counted."""
     scenario = yaml.safe_load((ROOT / "molecule/deploy/molecule.yml").read_text())
-    variables = dict(scenario["provisioner"]["inventory"]["group_vars"]["mastodon"])
+    base = yaml.safe_load((ROOT / ".config/molecule/config.yml").read_text())
+    variables = dict(base["provisioner"]["inventory"]["group_vars"]["all"])
+    variables.update(scenario["provisioner"]["inventory"]["group_vars"]["mastodon"])
     variables["docker_daemon_extra_options"] = {"debug": True}
     return variables
 
@@ -52,13 +54,14 @@ def deploy_vars() -> dict:
 class SpareServer:
     """A fresh spare-server container, started from the scenarios' one definition by scripts/spare-server."""
 
-    def __init__(self, client: docker.DockerClient, name: str):
+    def __init__(self, client: docker.DockerClient, name: str, release: str = ""):
         self.name = name
         for stale in client.containers.list(all=True, filters={"name": f"^{name}$"}):
             stale.remove(force=True, v=True)
         # The instance's domain and the owner's e-mail domain resolve as in molecule/deploy.
         hosts = [f"--add-host={host}:{address}" for host, address in scenario_platform()["etc_hosts"].items()]
-        subprocess.run([sys.executable, str(ROOT / "scripts/spare-server"), "run", name, *hosts], check=True)
+        release_args = ["--release", release] if release else []
+        subprocess.run([sys.executable, str(ROOT / "scripts/spare-server"), "run", name, *hosts, *release_args], check=True)
         self.container = client.containers.get(name)
 
     def sh(self, script: str) -> str:
@@ -139,8 +142,8 @@ def run_playbook(server: SpareServer, inventory: Path, playbook: str, *extra: st
             "rails_boots": server.rails_boots() - boots, "docker_api_calls": server.docker_api_calls(since)}
 
 
-def bench_collection(client, index: int, keep: bool) -> dict:
-    server = SpareServer(client, f"bench-spare-{index}")
+def bench_collection(client, index: int, keep: bool, release: str) -> dict:
+    server = SpareServer(client, f"bench-spare-{index}", release)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             inventory = Path(tmp) / "hosts.yml"
@@ -170,8 +173,8 @@ def bench_collection(client, index: int, keep: bool) -> dict:
             server.remove()
 
 
-def bench_baseline(client, index: int, keep: bool) -> dict:
-    server = SpareServer(client, f"bench-spare-baseline-{index}")
+def bench_baseline(client, index: int, keep: bool, release: str) -> dict:
+    server = SpareServer(client, f"bench-spare-baseline-{index}", release)
     try:
         server.put("/root/access_token.rb", (ROOT / "roles/mastodon/files/runner/access_token.rb").read_bytes())
         server.put("/root/baseline.sh", (ROOT / "bench/deploy_baseline.sh").read_bytes())
@@ -243,14 +246,15 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each case (default 3)")
     parser.add_argument("--keep", action="store_true", help="leave the spare servers for inspection")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument("--release", default="", help="Debian release of the spare servers (default: the scenarios' definition's)")
     args = parser.parse_args()
     client = docker.from_env()
     runs = []
     for index in range(1, args.runs + 1):
         print(f"run {index}/{args.runs}: collection ...", flush=True)
-        figures = bench_collection(client, index, args.keep)
+        figures = bench_collection(client, index, args.keep, args.release)
         print(f"run {index}/{args.runs}: baseline ...", flush=True)
-        figures.update(bench_baseline(client, index, args.keep))
+        figures.update(bench_baseline(client, index, args.keep, args.release))
         runs.append(figures)
     print_tables(runs)
     if args.json:

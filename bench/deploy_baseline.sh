@@ -23,8 +23,11 @@ wait_healthy() {
 }
 
 # Engine (debug logging on, so that bench/deploy.py can count API calls, as for the collection's runs).
-mkdir -p /etc/docker
+mkdir -p /etc/docker /etc/systemd/system/docker.service.d
 echo '{"debug": true, "live-restore": true}' > /etc/docker/daemon.json
+# The test environment's artifact that the collection's runs get from docker_service_environment (Docker 26+
+# in these nested containers cannot write IPv6 settings); without effect on Debian 12's Docker 20.10.
+printf '[Service]\nEnvironment="DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1"\n' > /etc/systemd/system/docker.service.d/fediverse-deploy.conf
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io python3-docker >/dev/null
 systemctl is-active --quiet docker
 phase "engine install"
