@@ -78,3 +78,22 @@ def test_issuance_and_renewal_share_one_acme_account(host):
     # Runs after the role's two converges (first issuance, then nothing to order) and the forced renewal.
     assert len(account_keys(host)) == 1
     assert not host.file("/var/lib/fediverse-deploy/nginx/acme/account.key").exists
+
+
+def test_an_order_is_due_only_when_the_certificate_misses_a_name(host):
+    # The script's --check (what the role runs in check mode) with its settings, then with one name more.
+    env = "/etc/fediverse-deploy/nginx/acme-renew.env"
+    script = f"/usr/local/sbin/{UNIT}"
+    assert "nothing to do" in host.check_output(f"{script} --check")
+    host.run_expect(
+        [0],
+        f"sed 's|^DOMAINS=\"|DOMAINS=\"new.example.test |' {env} > /tmp/acme-more-names.env && "
+        f"sed 's|{env}|/tmp/acme-more-names.env|' {script} > /tmp/acme-more-names",
+    )
+    try:
+        # bash reads the copy: /tmp may be mounted noexec.
+        assert host.check_output("bash /tmp/acme-more-names --check") == (
+            "due: a certificate would be ordered for social.example.test (the certificate does not name new.example.test)"
+        )
+    finally:
+        host.run("rm -f /tmp/acme-more-names /tmp/acme-more-names.env")
