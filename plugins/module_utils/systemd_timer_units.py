@@ -80,6 +80,6 @@ def parse_show(text):
                 states[current["Id"]] = (current.get("UnitFileState", ""), current.get("ActiveState", ""))
             current = {}
             continue
-        key, _, value = line.partition("=")
+        key, value = line.split("=", 1) if "=" in line else (line, "")
         current[key] = value
     return states

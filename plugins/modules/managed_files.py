@@ -18,7 +18,7 @@ description:
   - A file is written only when its content differs, atomically (a temporary file in the same directory gets
     the content and the wanted owner and mode, then is renamed over the old one).
   - The same result as one M(ansible.builtin.file) or M(ansible.builtin.copy) task per entry, in one round
-    trip: the roles of this collection use it for the files they keep, so that an unchanged re-run costs
+    trip. The roles of this collection use it for the files they keep, so that an unchanged re-run costs
     one call per role rather than two per file. Entries are settled in the order given, so a directory listed
     before its files is there when they are written.
 attributes:

@@ -15,9 +15,9 @@ author:
 description:
   - Returns the text of each regular file of O(paths), and for every path whether it exists and what it is
     (for a directory, how many entries it holds). Changes nothing.
-  - The same as one M(ansible.builtin.stat) and M(ansible.builtin.slurp) per path, in one round trip: the
+  - The same as one M(ansible.builtin.stat) and M(ansible.builtin.slurp) per path, in one round trip. The
     roles of this collection read what earlier runs left with it.
-  - The result may hold secrets (password files): set C(no_log) on such a task.
+  - The result may hold secrets (password files), so set C(no_log) on such a task.
 attributes:
   check_mode:
     description: Can run in check mode and predict the changes without modifying anything.

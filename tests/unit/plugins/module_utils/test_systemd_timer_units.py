@@ -58,9 +58,8 @@ def test_only_enabled_jobs_get_files():
 
 def test_unwanted_units_are_disabled_jobs_and_old_names_but_never_an_enabled_one():
     jobs = [JOB, dict(JOB, name="preview-cards-cleanup", enabled=False)]
-    assert unwanted_bases("fediverse-mastodon-", jobs, ["fediverse-mastodon-maintenance", "fediverse-mastodon-media-cleanup",
-                                                         "fediverse-mastodon-maintenance"]) == [
-        "fediverse-mastodon-preview-cards-cleanup", "fediverse-mastodon-maintenance"]
+    old = ["fediverse-mastodon-maintenance", "fediverse-mastodon-media-cleanup", "fediverse-mastodon-maintenance"]
+    assert unwanted_bases("fediverse-mastodon-", jobs, old) == ["fediverse-mastodon-preview-cards-cleanup", "fediverse-mastodon-maintenance"]
 
 
 def test_systemctl_show_is_read_unit_by_unit():

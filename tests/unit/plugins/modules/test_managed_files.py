@@ -60,7 +60,7 @@ def test_a_new_content_replaces_the_file_and_keeps_its_mode(tmp_path, run):
     assert path.read_text() == "{\"new\": true}\n" and mode(path) == 0o640
     assert out["diff"] == [{"before_header": str(path), "after_header": str(path),
                             "before": "{\"old\": true}\n", "after": "{\"new\": true}\n"}]
-    assert [name for name in os.listdir(tmp_path)] == ["daemon.json"]  # no temporary file left
+    assert os.listdir(tmp_path) == ["daemon.json"]  # no temporary file left
 
 
 def test_only_the_mode_differs(tmp_path, run):
