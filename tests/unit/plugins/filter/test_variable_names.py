@@ -143,17 +143,12 @@ def test_the_timer_variables_renamed_in_issue_16_are_refused_with_the_new_name(o
     assert renamed_variable_problems([old], "postgres") == []
 
 
-# Roles whose validate.yml does not call renamed_variable_problems yet (TEMPORARY, issue 21: each owner adds
-# the call to its argument-spec task, as backup's does, and empties this set).
-NOT_YET_WIRED = {"monitoring", "nginx", "preflight"}
-
-
 def test_every_role_refuses_its_renamed_variables_when_used_alone():
     """Each role's validate.yml feeds its variables to renamed_variable_problems, so no rename is silently ignored."""
     roles_dir = os.path.join(COLLECTION_ROOT, "roles")
     for role in sorted(os.listdir(roles_dir)):
         validate = os.path.join(roles_dir, role, "tasks", "validate.yml")
-        if os.path.exists(validate) and role not in NOT_YET_WIRED | {"systemd_timer"}:
+        if os.path.exists(validate) and role != "systemd_timer":
             with open(validate, encoding="utf-8") as handle:
                 assert "fediverse.deploy.renamed_variable_problems('%s')" % role in handle.read(), role
 
