@@ -40,7 +40,7 @@ images: venv host  ## build the offline test images (cached by a hash of their i
 lint: venv  ## ruff (check and format), yamllint and ansible-lint (production profile), and the alert rules with promtool
 	ruff check .
 	ruff format --check .
-	scripts/spare-server check
+	$(BIN)/python scripts/spare-server check
 	yamllint --strict .
 	scripts/with-collection-tree ansible-lint --strict
 	$(MAKE) --no-print-directory promtool

@@ -31,8 +31,9 @@ RECAP_RE = re.compile(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+
 PHASE_LINE_RE = re.compile(r"^([a-z][a-z /()]+) (\d+\.\d{3})$", re.M)  # deploy_baseline.sh's "<phase> <seconds>"
 COUNT_BOOTS = (
     "pw=$(cat /etc/fediverse-deploy/postgres_password 2>/dev/null || sed -n 's/^DB_PASS=//p' /root/mastodon.env);"
-    " docker exec -e PGPASSWORD=\"$pw\" mastodon-postgres psql -h 127.0.0.1 -U mastodon -d mastodon_production"
-    " -tAc 'SELECT count(*) FROM fediverse_double_rails_boots' 2>/dev/null || echo 0")
+    ' docker exec -e PGPASSWORD="$pw" mastodon-postgres psql -h 127.0.0.1 -U mastodon -d mastodon_production'
+    " -tAc 'SELECT count(*) FROM fediverse_double_rails_boots' 2>/dev/null || echo 0"
+)
 
 
 def scenario_platform() -> dict:
@@ -117,15 +118,26 @@ def phase_of(record: dict) -> str:
 def run_playbook(server: SpareServer, inventory: Path, playbook: str, *extra: str) -> dict:
     """One ansible-playbook run; its time, changed count, phases, Rails boots and Docker API calls."""
     with tempfile.NamedTemporaryFile("r", suffix=".jsonl") as phases:
-        env = dict(os.environ, ANSIBLE_CALLBACK_PLUGINS=str(ROOT / "bench/callback_plugins"),
-                   ANSIBLE_CALLBACKS_ENABLED="bench_phases", BENCH_PHASES_FILE=phases.name,
-                   ANSIBLE_PIPELINING="True", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-                   PATH=f"{ROOT / '.venv/bin'}:{os.environ['PATH']}")
+        env = dict(
+            os.environ,
+            ANSIBLE_CALLBACK_PLUGINS=str(ROOT / "bench/callback_plugins"),
+            ANSIBLE_CALLBACKS_ENABLED="bench_phases",
+            BENCH_PHASES_FILE=phases.name,
+            ANSIBLE_PIPELINING="True",
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_FORCE_COLOR="0",
+            PATH=f"{ROOT / '.venv/bin'}:{os.environ['PATH']}",
+        )
         boots, since = server.rails_boots(), server.now()
         started = time.monotonic()
-        result = subprocess.run([str(ROOT / "scripts/with-collection-tree"), "ansible-playbook", "-i", str(inventory),
-                                 playbook, *extra], cwd=ROOT, env=env, capture_output=True, text=True,
-                                check=False)
+        result = subprocess.run(
+            [str(ROOT / "scripts/with-collection-tree"), "ansible-playbook", "-i", str(inventory), playbook, *extra],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         seconds = time.monotonic() - started
         recap = RECAP_RE.findall(result.stdout)
         if result.returncode != 0 or not recap:
@@ -136,10 +148,16 @@ def run_playbook(server: SpareServer, inventory: Path, playbook: str, *extra: st
     for record in records:
         by_phase[phase_of(record)] = by_phase.get(phase_of(record), 0.0) + record["seconds"]
     slowest = sorted(records, key=lambda r: r["seconds"], reverse=True)[:10]
-    return {"seconds": seconds, "changed": sum(int(r[0]) for r in recap), "phases": by_phase, "tasks": len(records),
-            "tasks_run": sum(1 for r in records if r["status"] != "skipped"),
-            "slowest": [(r["task"], round(r["seconds"], 2)) for r in slowest],
-            "rails_boots": server.rails_boots() - boots, "docker_api_calls": server.docker_api_calls(since)}
+    return {
+        "seconds": seconds,
+        "changed": sum(int(r[0]) for r in recap),
+        "phases": by_phase,
+        "tasks": len(records),
+        "tasks_run": sum(1 for r in records if r["status"] != "skipped"),
+        "slowest": [(r["task"], round(r["seconds"], 2)) for r in slowest],
+        "rails_boots": server.rails_boots() - boots,
+        "docker_api_calls": server.docker_api_calls(since),
+    }
 
 
 def bench_collection(client, index: int, keep: bool, release: str) -> dict:
@@ -147,26 +165,33 @@ def bench_collection(client, index: int, keep: bool, release: str) -> dict:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             inventory = Path(tmp) / "hosts.yml"
-            inventory.write_text(yaml.safe_dump({"all": {"children": {"mastodon": {
-                "hosts": {server.name: {"ansible_connection": "community.docker.docker",
-                                        "ansible_python_interpreter": "/usr/bin/python3"}},
-                "vars": deploy_vars()}}}}))
+            inventory.write_text(
+                yaml.safe_dump(
+                    {
+                        "all": {
+                            "children": {
+                                "mastodon": {
+                                    "hosts": {server.name: {"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"}},
+                                    "vars": deploy_vars(),
+                                }
+                            }
+                        }
+                    }
+                )
+            )
             prepare = run_playbook(server, inventory, "molecule/shared/prepare.yml")
             deploy = run_playbook(server, inventory, "playbooks/deploy_mastodon.yml")
             # The first converge is the engine and the images (a registry pull on a real host), then the deploy.
-            first = {key: prepare[key] + deploy[key]
-                     for key in ("seconds", "changed", "rails_boots", "docker_api_calls", "tasks", "tasks_run")}
+            first = {key: prepare[key] + deploy[key] for key in ("seconds", "changed", "rails_boots", "docker_api_calls", "tasks", "tasks_run")}
             first["slowest"] = sorted(prepare["slowest"] + deploy["slowest"], key=lambda t: t[1], reverse=True)[:10]
-            first["phases"] = {name: prepare["phases"].get(name, 0.0) + deploy["phases"].get(name, 0.0)
-                               for name in {**prepare["phases"], **deploy["phases"]}}
+            first["phases"] = {name: prepare["phases"].get(name, 0.0) + deploy["phases"].get(name, 0.0) for name in {**prepare["phases"], **deploy["phases"]}}
             return {
                 "first converge": first,
                 "unchanged re-run": run_playbook(server, inventory, "playbooks/deploy_mastodon.yml"),
                 "re-run, one variable changed": run_playbook(
-                    server, inventory, "playbooks/deploy_mastodon.yml",
-                    "-e", json.dumps({"mastodon_extra_env": {"DEFAULT_LOCALE": "de"}})),
-                "every task skipped (--tags none)": run_playbook(
-                    server, inventory, "playbooks/deploy_mastodon.yml", "--tags", "bench-selects-nothing"),
+                    server, inventory, "playbooks/deploy_mastodon.yml", "-e", json.dumps({"mastodon_extra_env": {"DEFAULT_LOCALE": "de"}})
+                ),
+                "every task skipped (--tags none)": run_playbook(server, inventory, "playbooks/deploy_mastodon.yml", "--tags", "bench-selects-nothing"),
             }
     finally:
         if not keep:
@@ -186,9 +211,18 @@ def bench_baseline(client, index: int, keep: bool, release: str) -> dict:
         if code != 0:
             raise RuntimeError(f"baseline failed (exit {code}):\n{text[-3000:]}")
         phases = {match[1]: float(match[2]) for match in PHASE_LINE_RE.finditer(text)}
-        return {"baseline (plain script)": {"seconds": seconds, "changed": None, "phases": phases, "slowest": [], "tasks": 0, "tasks_run": 0,
-                                            "rails_boots": server.rails_boots(),
-                                            "docker_api_calls": server.docker_api_calls(since)}}
+        return {
+            "baseline (plain script)": {
+                "seconds": seconds,
+                "changed": None,
+                "phases": phases,
+                "slowest": [],
+                "tasks": 0,
+                "tasks_run": 0,
+                "rails_boots": server.rails_boots(),
+                "docker_api_calls": server.docker_api_calls(since),
+            }
+        }
     finally:
         if not keep:
             server.remove()
@@ -203,8 +237,7 @@ def print_tables(runs: list[dict]) -> None:
     baseline = summary([r["baseline (plain script)"]["seconds"] for r in runs])[0]
     skipped = summary([r["every task skipped (--tags none)"]["seconds"] for r in runs])[0]
     print(f"\nDeploy playbook, {len(runs)} run(s) on fresh spare servers (seconds)\n")
-    header = (f"{'case':<34} {'median':>7} {'min':>7} {'max':>7} {'changed':>8} {'tasks':>6} {'run':>5}"
-              f" {'Rails boots':>11} {'Docker API':>10} {'ratio':>28}")
+    header = f"{'case':<34} {'median':>7} {'min':>7} {'max':>7} {'changed':>8} {'tasks':>6} {'run':>5} {'Rails boots':>11} {'Docker API':>10} {'ratio':>28}"
     print(header)
     print("-" * len(header))
     for case in cases:
@@ -221,8 +254,7 @@ def print_tables(runs: list[dict]) -> None:
             # The issue's goal: at most 0.5 x the plain-script first deploy of the same run (or under 20 s).
             ratio = f"{med / baseline:.2f} x baseline, {med / skipped:.1f} x skipped"
         changed_text = "-" if None in changed else "/".join(str(c) for c in sorted(changed))
-        print(f"{case:<34} {med:7.1f} {low:7.1f} {high:7.1f} {changed_text:>8} {tasks:6.0f} {tasks_run:5.0f}"
-              f" {boots:11.0f} {calls:10.0f} {ratio:>28}")
+        print(f"{case:<34} {med:7.1f} {low:7.1f} {high:7.1f} {changed_text:>8} {tasks:6.0f} {tasks_run:5.0f} {boots:11.0f} {calls:10.0f} {ratio:>28}")
     print("\nFirst converge by phase (median seconds): collection vs baseline\n")
     phases: list[str] = []
     for case in ("first converge", "baseline (plain script)"):

@@ -32,8 +32,13 @@ class CallbackModule(CallbackBase):
         if not self._path or self._task is None:
             return
         role = self._task._role.get_name() if self._task._role else ""
-        record = {"role": role, "task": self._task.get_name(), "seconds": time.monotonic() - self._started,
-                  "status": status, "changed": bool(result and result._result.get("changed"))}
+        record = {
+            "role": role,
+            "task": self._task.get_name(),
+            "seconds": time.monotonic() - self._started,
+            "status": status,
+            "changed": bool(result and result._result.get("changed")),
+        }
         with open(self._path, "a", encoding="utf-8") as out:
             out.write(json.dumps(record) + "\n")
         self._task = None

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -54,40 +53,42 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-STATE_KEYS = ('Status', 'Running', 'Restarting', 'Paused', 'OOMKilled', 'ExitCode', 'Error')
+STATE_KEYS = ("Status", "Running", "Restarting", "Paused", "OOMKilled", "ExitCode", "Error")
 
 
 def _brief(result):
     if not isinstance(result, Mapping):
-        raise AnsibleFilterError('container_state: expects a docker_container_info result, got %s' % type(result).__name__)
-    container = result.get('container') or {}
-    state = container.get('State') or {}
+        raise AnsibleFilterError("container_state: expects a docker_container_info result, got %s" % type(result).__name__)
+    container = result.get("container") or {}
+    state = container.get("State") or {}
     brief_state = {key: state[key] for key in STATE_KEYS if key in state}
-    if isinstance(state.get('Health'), Mapping):
-        brief_state['Health'] = {'Status': state['Health'].get('Status', '')}
+    if isinstance(state.get("Health"), Mapping):
+        brief_state["Health"] = {"Status": state["Health"].get("Status", "")}
     # Under `failed_when: false` a failed look-up is no longer marked failed, but it has a message and no container.
-    failed = bool(result.get('failed', False)) or ('msg' in result and not container and not result.get('skipped'))
+    failed = bool(result.get("failed", False)) or ("msg" in result and not container and not result.get("skipped"))
     brief = {
-        'exists': bool(result.get('exists', bool(container))),
-        'failed': failed,
-        'container': {
-            'Name': str(container.get('Name', '')).lstrip('/'),
-            'Image': container.get('Image', ''),
-            'RestartCount': container.get('RestartCount', 0),
-            'State': brief_state,
-        } if container else {},
+        "exists": bool(result.get("exists", bool(container))),
+        "failed": failed,
+        "container": {
+            "Name": str(container.get("Name", "")).lstrip("/"),
+            "Image": container.get("Image", ""),
+            "RestartCount": container.get("RestartCount", 0),
+            "State": brief_state,
+        }
+        if container
+        else {},
     }
-    if brief['failed']:
-        brief['msg'] = result.get('msg', '')
-    if 'item' in result:
-        brief['item'] = result['item']
+    if brief["failed"]:
+        brief["msg"] = result.get("msg", "")
+    if "item" in result:
+        brief["item"] = result["item"]
     return brief
 
 
 def container_state(result):
     """Return ``result`` with each container's configuration (environment included) left out."""
-    if isinstance(result, Mapping) and 'results' in result:
-        return {'results': [_brief(item) for item in result['results']]}
+    if isinstance(result, Mapping) and "results" in result:
+        return {"results": [_brief(item) for item in result["results"]]}
     return _brief(result)
 
 
@@ -95,4 +96,4 @@ class FilterModule:
     """fediverse.deploy.container_state."""
 
     def filters(self):
-        return {'container_state': container_state}
+        return {"container_state": container_state}

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -68,15 +67,15 @@ from ansible.errors import AnsibleFilterError
 
 
 def _wanted(entry, mode, owner):
-    wanted = {'path': entry} if isinstance(entry, str) else dict(entry)
-    if not wanted.get('path'):
-        raise AnsibleFilterError('directories_to_fix: every entry needs a path (got %r)' % (entry,))
-    if mode and not wanted.get('mode'):
-        wanted['mode'] = mode
-    if owner and not wanted.get('owner'):
-        wanted['owner'] = owner
-    if wanted.get('owner') and not wanted.get('group'):
-        wanted['group'] = wanted['owner']
+    wanted = {"path": entry} if isinstance(entry, str) else dict(entry)
+    if not wanted.get("path"):
+        raise AnsibleFilterError("directories_to_fix: every entry needs a path (got %r)" % (entry,))
+    if mode and not wanted.get("mode"):
+        wanted["mode"] = mode
+    if owner and not wanted.get("owner"):
+        wanted["owner"] = owner
+    if wanted.get("owner") and not wanted.get("group"):
+        wanted["group"] = wanted["owner"]
     return wanted
 
 
@@ -84,7 +83,7 @@ def _seen(stat_lines):
     """path -> (mode as a number, owner, group) from stat's "%n %a %U %G" lines (a path may hold spaces)."""
     seen = {}
     for line in stat_lines or []:
-        parts = line.rsplit(' ', 3)
+        parts = line.rsplit(" ", 3)
         if len(parts) == 4:
             path, mode, owner, group = parts
             try:
@@ -100,14 +99,19 @@ def directories_to_fix(wanted, stat_lines, mode=None, owner=None):
     to_fix = []
     for entry in wanted or []:
         directory = _wanted(entry, mode, owner)
-        found = seen.get(directory['path'])
+        found = seen.get(directory["path"])
         if found is None:
             to_fix.append(directory)
             continue
         found_mode, found_owner, found_group = found
-        if (directory.get('mode') and int(str(directory['mode']), 8) != found_mode
-                or directory.get('owner') and directory['owner'] != found_owner
-                or directory.get('group') and directory['group'] != found_group):
+        if (
+            directory.get("mode")
+            and int(str(directory["mode"]), 8) != found_mode
+            or directory.get("owner")
+            and directory["owner"] != found_owner
+            or directory.get("group")
+            and directory["group"] != found_group
+        ):
             to_fix.append(directory)
     return to_fix
 
@@ -116,4 +120,4 @@ class FilterModule:
     """fediverse.deploy.directories_to_fix."""
 
     def filters(self):
-        return {'directories_to_fix': directories_to_fix}
+        return {"directories_to_fix": directories_to_fix}

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -58,12 +57,16 @@ def mastodon_env_config(settings):
     if _text(s.get("smtp_server")):
         env.update(_mail_env(s))
     if _flag(s["s3_enabled"]):
-        for name, key in (("S3_BUCKET", "s3_bucket"), ("S3_REGION", "s3_region"), ("S3_ENDPOINT", "s3_endpoint"),
-                          ("S3_HOSTNAME", "s3_hostname"), ("S3_ALIAS_HOST", "s3_alias_host")):
+        for name, key in (
+            ("S3_BUCKET", "s3_bucket"),
+            ("S3_REGION", "s3_region"),
+            ("S3_ENDPOINT", "s3_endpoint"),
+            ("S3_HOSTNAME", "s3_hostname"),
+            ("S3_ALIAS_HOST", "s3_alias_host"),
+        ):
             _set(env, name, s.get(key))
     if _flag(s["es_enabled"]):
-        for name, key in (("ES_HOST", "es_host"), ("ES_PORT", "es_port"), ("ES_USER", "es_user"),
-                          ("ES_PREFIX", "es_prefix")):
+        for name, key in (("ES_HOST", "es_host"), ("ES_PORT", "es_port"), ("ES_USER", "es_user"), ("ES_PREFIX", "es_prefix")):
             _set(env, name, s.get(key))
     if _flag(s.get("metrics_enabled", False)):
         env.update(_metrics_env(s))
@@ -116,27 +119,57 @@ def _mail_problems(s):
     login, password = _text(s.get("smtp_login")), _text(s.get("smtp_password"))
     extra = {key: _text(value).lower() for key, value in (s.get("extra_env") or {}).items()}
     if login and not password:
-        problems.append(("mastodon_smtp_login", (
-            f"is set ('{login}') but mastodon_smtp_password is empty: Mastodon's mailer (net-smtp) then refuses"
-            " every mail with 'SMTP-AUTH requested but missing secret phrase'. Set mastodon_smtp_password, or"
-            " leave mastodon_smtp_login empty for a relay that needs no login.")))
+        problems.append(
+            (
+                "mastodon_smtp_login",
+                (
+                    f"is set ('{login}') but mastodon_smtp_password is empty: Mastodon's mailer (net-smtp) then refuses"
+                    " every mail with 'SMTP-AUTH requested but missing secret phrase'. Set mastodon_smtp_password, or"
+                    " leave mastodon_smtp_login empty for a relay that needs no login."
+                ),
+            )
+        )
     if login and s.get("smtp_auth_method") == "none":
-        problems.append(("mastodon_smtp_auth_method", (
-            "is 'none' but mastodon_smtp_login is set: net-smtp logs in whenever a login is given. Leave"
-            " mastodon_smtp_login empty for a relay without login, or choose plain, login or cram_md5.")))
+        problems.append(
+            (
+                "mastodon_smtp_auth_method",
+                (
+                    "is 'none' but mastodon_smtp_login is set: net-smtp logs in whenever a login is given. Leave"
+                    " mastodon_smtp_login empty for a relay without login, or choose plain, login or cram_md5."
+                ),
+            )
+        )
     if _flag(s.get("smtp_tls")) and s.get("smtp_enable_starttls") == "always":
-        problems.append(("mastodon_smtp_enable_starttls", (
-            "is 'always' with mastodon_smtp_tls: implicit TLS (SMTPS) and STARTTLS are mutually exclusive in"
-            " Mastodon's mailer. Keep mastodon_smtp_tls: true alone for port 465, or set it to false for STARTTLS.")))
+        problems.append(
+            (
+                "mastodon_smtp_enable_starttls",
+                (
+                    "is 'always' with mastodon_smtp_tls: implicit TLS (SMTPS) and STARTTLS are mutually exclusive in"
+                    " Mastodon's mailer. Keep mastodon_smtp_tls: true alone for port 465, or set it to false for STARTTLS."
+                ),
+            )
+        )
     if not _flag(s.get("smtp_tls")) and _port(s.get("smtp_port")) in SMTPS_PORTS:
-        problems.append(("mastodon_smtp_port", (
-            f"is {s.get('smtp_port')}, the port of implicit TLS (SMTPS), but mastodon_smtp_tls is false:"
-            " STARTTLS on it never completes. Set mastodon_smtp_tls: true, or use port 587 for STARTTLS.")))
+        problems.append(
+            (
+                "mastodon_smtp_port",
+                (
+                    f"is {s.get('smtp_port')}, the port of implicit TLS (SMTPS), but mastodon_smtp_tls is false:"
+                    " STARTTLS on it never completes. Set mastodon_smtp_tls: true, or use port 587 for STARTTLS."
+                ),
+            )
+        )
     for name in ("SMTP_TLS", "SMTP_SSL", "SMTP_ENABLE_STARTTLS", "SMTP_ENABLE_STARTTLS_AUTO"):
         if name in extra:
-            problems.append(("mastodon_extra_env", (
-                f"sets {name}: the role writes exactly one of implicit TLS and STARTTLS (two are refused by"
-                " Mastodon's mailer). Use mastodon_smtp_tls and mastodon_smtp_enable_starttls instead.")))
+            problems.append(
+                (
+                    "mastodon_extra_env",
+                    (
+                        f"sets {name}: the role writes exactly one of implicit TLS and STARTTLS (two are refused by"
+                        " Mastodon's mailer). Use mastodon_smtp_tls and mastodon_smtp_enable_starttls instead."
+                    ),
+                )
+            )
     return problems
 
 
@@ -155,13 +188,18 @@ def _storage_problems(s):
     if missing:
         problems.append(("mastodon_s3_enabled", f"with S3 enabled, set {', '.join(missing)}."))
     if not _text(s.get("s3_region")) and not _text(s.get("s3_endpoint")):
-        problems.append(("mastodon_s3_region", (
-            "with S3 enabled, set mastodon_s3_region (AWS) or mastodon_s3_endpoint (other S3-compatible storage).")))
+        problems.append(("mastodon_s3_region", ("with S3 enabled, set mastodon_s3_region (AWS) or mastodon_s3_endpoint (other S3-compatible storage).")))
     if _text(s.get("s3_endpoint")) and not (_text(s.get("s3_hostname")) or _text(s.get("s3_alias_host"))):
-        problems.append(("mastodon_s3_endpoint", (
-            f"is set ('{s['s3_endpoint']}') without mastodon_s3_hostname or mastodon_s3_alias_host: Mastodon"
-            " would then build media URLs on s3-<region>.amazonaws.com. Set mastodon_s3_hostname to the storage's"
-            " host name (or mastodon_s3_alias_host to the host that serves the bucket).")))
+        problems.append(
+            (
+                "mastodon_s3_endpoint",
+                (
+                    f"is set ('{s['s3_endpoint']}') without mastodon_s3_hostname or mastodon_s3_alias_host: Mastodon"
+                    " would then build media URLs on s3-<region>.amazonaws.com. Set mastodon_s3_hostname to the storage's"
+                    " host name (or mastodon_s3_alias_host to the host that serves the bucket)."
+                ),
+            )
+        )
     return problems
 
 

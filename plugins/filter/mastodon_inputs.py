@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -15,20 +14,19 @@ from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_follows_
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_relays import relay_input_problems
 
 
-def relay_problems(relays, name='mastodon_relays'):
+def relay_problems(relays, name="mastodon_relays"):
     """Problems of a list of relay inbox URLs (mastodon_relay's ``relays``)."""
     return relay_input_problems(relays, name)
 
 
-def follows_problems(accounts, lists=None, accounts_name='mastodon_follow_accounts', lists_name='mastodon_follow_lists'):
+def follows_problems(accounts, lists=None, accounts_name="mastodon_follow_accounts", lists_name="mastodon_follow_lists"):
     """Problems of follow accounts and lists (mastodon_follows' ``accounts`` and ``lists``)."""
     return follows_input_problems(accounts, lists, accounts_name, lists_name)
 
 
-class FilterModule(object):
-
+class FilterModule:
     def filters(self):
         return {
-            'relay_input_problems': relay_problems,
-            'follows_input_problems': follows_problems,
+            "relay_input_problems": relay_problems,
+            "follows_input_problems": follows_problems,
         }

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -85,8 +84,7 @@ def _path_problems(name, path, allowed_dirs):
     if ".." in path.split("/") or posixpath.normpath(path) != path:
         return [f"{name} must be a plain absolute path without '..', '//' or a trailing '/' (got {path!r})."]
     if not any(path.startswith(d.rstrip("/") + "/") for d in allowed_dirs):
-        return [f"{name} must lie under one of {', '.join(allowed_dirs)} (got {path!r}); pick a path there or add its "
-                "directory to monitoring_allowed_dirs."]
+        return [f"{name} must lie under one of {', '.join(allowed_dirs)} (got {path!r}); pick a path there or add its directory to monitoring_allowed_dirs."]
     return []
 
 
@@ -138,8 +136,7 @@ def _port_problems(ports, published):
             problems.append(f"{var} must be a whole number from 1 to 65535 (got {value!r}).")
             continue
         if port in published_ports:
-            problems.append(f"{var} is {port}, a port the stack publishes (monitoring_published_ports); metrics "
-                            "endpoints stay internal, so pick another port.")
+            problems.append(f"{var} is {port}, a port the stack publishes (monitoring_published_ports); metrics endpoints stay internal, so pick another port.")
         if port in seen:
             problems.append(f"{var} is {port}, the same as monitoring_ports.{seen[port]}; give each its own port.")
         seen.setdefault(port, name)
@@ -149,8 +146,7 @@ def _port_problems(ports, published):
 def monitoring_input_problems(settings):
     """Every problem of the monitoring role's settings, one sentence each (empty list: all fine)."""
     allowed = [d for d in settings.get("allowed_dirs") or [] if isinstance(d, str)]
-    problems = [f"monitoring_allowed_dirs: {d!r} must be an absolute directory other than /."
-                for d in allowed if not d.startswith("/") or d.rstrip("/") == ""]
+    problems = [f"monitoring_allowed_dirs: {d!r} must be an absolute directory other than /." for d in allowed if not d.startswith("/") or d.rstrip("/") == ""]
     for key, var in (("rules_dir", "monitoring_rules_dir"), ("file_sd_path", "monitoring_file_sd_path")):
         if key in settings:
             problems += _path_problems(var, settings[key], allowed)
@@ -162,7 +158,6 @@ def monitoring_input_problems(settings):
     return problems
 
 
-class FilterModule(object):
-
+class FilterModule:
     def filters(self):
-        return {'monitoring_input_problems': monitoring_input_problems}
+        return {"monitoring_input_problems": monitoring_input_problems}

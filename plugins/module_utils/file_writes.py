@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -21,8 +20,7 @@ SECRET_DIFF = "(secret content, not shown)\n"
 
 def _attributes(module, path, mode, owner, group, diffs):
     """Owner, group and mode set where they differ; whether anything did."""
-    args = {"path": path, "mode": mode, "owner": owner, "group": group,
-            "secontext": None, "attributes": None}
+    args = {"path": path, "mode": mode, "owner": owner, "group": group, "secontext": None, "attributes": None}
     diff = {"before": {"path": path}, "after": {"path": path}}
     changed = module.set_fs_attributes_if_different(args, False, diff=diff, expand=False)
     if changed and diffs is not None:
@@ -48,9 +46,14 @@ def ensure_file(module, path, content, mode=None, owner=None, group=None, secret
     changed = before != content
     if changed:
         if diffs is not None:
-            diffs.append({"before_header": path, "after_header": path,
-                          "before": SECRET_DIFF if secret and before is not None else before or "",
-                          "after": SECRET_DIFF if secret else content})
+            diffs.append(
+                {
+                    "before_header": path,
+                    "after_header": path,
+                    "before": SECRET_DIFF if secret and before is not None else before or "",
+                    "after": SECRET_DIFF if secret else content,
+                }
+            )
         if not module.check_mode:
             directory = os.path.dirname(path) or "."
             if not os.path.isdir(directory):
@@ -76,8 +79,7 @@ def ensure_file(module, path, content, mode=None, owner=None, group=None, secret
                 if validate:
                     rc, out, err = module.run_command(validate % temporary)
                     if rc != 0:
-                        module.fail_json(msg="%s was left as it was: its new content fails %r: %s"
-                                         % (path, validate, (err or out).strip()[-2000:]))
+                        module.fail_json(msg="%s was left as it was: its new content fails %r: %s" % (path, validate, (err or out).strip()[-2000:]))
                 os.replace(temporary, path)
             finally:
                 if os.path.exists(temporary):

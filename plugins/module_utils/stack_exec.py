@@ -101,7 +101,7 @@ def read_password(password=None, password_file=None):
             with open(password_file, encoding="utf-8") as handle:
                 return handle.read().strip()
         except OSError as exc:
-            raise StackExecError("cannot read password_file %s: %s" % (password_file, exc.strerror or exc))
+            raise StackExecError("cannot read password_file %s: %s" % (password_file, exc.strerror or exc)) from exc
     return None
 
 
@@ -109,7 +109,7 @@ def runner_name(script):
     """``name vN`` from a runner script's header line, or None when the header is missing."""
     first = (script or "").lstrip().splitlines()[:1]
     if first and first[0].startswith(RUNNER_HEADER):
-        return first[0][len(RUNNER_HEADER):].strip()
+        return first[0][len(RUNNER_HEADER) :].strip()
     return None
 
 
@@ -146,8 +146,9 @@ def build_call(params, password=None):
         if not inner:
             raise StackExecError("argv must not be empty")
         what, stdin = inner[0], params.get("stdin")
-    argv = docker_exec_argv(params.get("docker") or "docker", container, inner, sorted(env), params.get("exec_user"),
-                            stdin is not None, params.get("timeout") or 0)
+    argv = docker_exec_argv(
+        params.get("docker") or "docker", container, inner, sorted(env), params.get("exec_user"), stdin is not None, params.get("timeout") or 0
+    )
     return {"kind": kind, "what": what, "container": container, "argv": argv, "env": env, "stdin": stdin}
 
 
@@ -159,13 +160,11 @@ def interpret(call, rc, out, err):
         value = last_json_object(out)
         if rc != 0 or value is None or value.get("ok") is not True:
             detail = (value or {}).get("error") or tail(rc, out, err)
-            raise StackExecError("%s in %s failed (exit %s): %s" % (call["what"], call["container"], rc, detail),
-                                 rc, out, err)
+            raise StackExecError("%s in %s failed (exit %s): %s" % (call["what"], call["container"], rc, detail), rc, out, err)
         result["result"] = value
         return result
     if rc != 0:
-        raise StackExecError("%s in %s failed (exit %s): %s" % (call["what"], call["container"], rc,
-                                                                tail(rc, out, err)), rc, out, err)
+        raise StackExecError("%s in %s failed (exit %s): %s" % (call["what"], call["container"], rc, tail(rc, out, err)), rc, out, err)
     if call["kind"] == "sql":
         result["rows"] = parse_rows(out)
     return result
@@ -177,16 +176,15 @@ def run(call, execute):
     return interpret(call, rc, out, err)
 
 
-def rows(execute, docker, container, sql, user="mastodon", database="mastodon", port=5432, password=None,
-         host="127.0.0.1"):
+def rows(execute, docker, container, sql, user="mastodon", database="mastodon", port=5432, password=None, host="127.0.0.1"):
     """Rows of one read-only query (no Rails boot): a shortcut for callers outside the module."""
-    call = build_call({"container": container, "sql": sql, "user": user, "database": database, "port": port,
-                       "docker": docker, "host": host}, password)
+    call = build_call({"container": container, "sql": sql, "user": user, "database": database, "port": port, "docker": docker, "host": host}, password)
     return run(call, execute)["rows"]
 
 
 def runner_result(execute, docker, container, script, data, timeout=0, env=None):
     """The JSON result of one runner script (one Rails boot); fails unless it says ok."""
-    call = build_call({"container": container, "runner": script, "runner_input": data, "docker": docker,
-                       "timeout": timeout, "env": env or {"RAILS_LOG_LEVEL": "warn"}})
+    call = build_call(
+        {"container": container, "runner": script, "runner_input": data, "docker": docker, "timeout": timeout, "env": env or {"RAILS_LOG_LEVEL": "warn"}}
+    )
     return run(call, execute)["result"]

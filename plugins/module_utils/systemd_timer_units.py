@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -35,8 +34,7 @@ def render_service(job):
 
 def render_timer(job):
     """The .timer file of a job: its calendar, an optional random delay, catch-up after downtime."""
-    lines = [HEADER, "[Unit]", "Description=" + (job.get("timer_description") or job["description"]),
-             "", "[Timer]", "OnCalendar=" + job["on_calendar"]]
+    lines = [HEADER, "[Unit]", "Description=" + (job.get("timer_description") or job["description"]), "", "[Timer]", "OnCalendar=" + job["on_calendar"]]
     delay = int(job.get("randomized_delay_sec") or 0)
     if delay > 0:
         lines.append("RandomizedDelaySec=%d" % delay)
@@ -66,9 +64,7 @@ def unwanted_bases(prefix, jobs, old_bases):
 
 def timers_to_start(states, timers):
     """The timers that are not both enabled and active, from `systemctl show` states {timer: (file_state, active)}."""
-    return [timer for timer in timers
-            if states.get(timer, ("", ""))[0] not in ("enabled", "enabled-runtime")
-            or states.get(timer, ("", ""))[1] != "active"]
+    return [timer for timer in timers if states.get(timer, ("", ""))[0] not in ("enabled", "enabled-runtime") or states.get(timer, ("", ""))[1] != "active"]
 
 
 def parse_show(text):

@@ -1,12 +1,11 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: managed_files
 short_description: Settle several files and directories on the target in one call
 version_added: 0.1.0
@@ -72,9 +71,9 @@ options:
 seealso:
   - module: ansible.builtin.copy
   - module: ansible.builtin.file
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: The backup command's directory, configuration and script
   fediverse.deploy.managed_files:
     files:
@@ -91,82 +90,85 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: the configuration changed
   when: "'/etc/fediverse-deploy/backup.json' in backup_files.changed_paths"
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 changed_paths:
   description: The paths that changed (in check mode, that would), in the order given.
   returned: always
   type: list
   elements: str
-'''
+"""
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fediverse.deploy.plugins.module_utils.file_writes import (
-    ensure_absent, ensure_directory, ensure_file)
+
+from ansible_collections.fediverse.deploy.plugins.module_utils.file_writes import ensure_absent, ensure_directory, ensure_file
 
 
 def problems(entries):
     """What is wrong with the entries, before anything is touched."""
     found, seen = [], set()
     for index, entry in enumerate(entries):
-        where = 'files[%d] (%s)' % (index, entry['path'])
-        if not entry['path'].startswith('/'):
-            found.append('%s: the path must be absolute.' % where)
-        if entry['path'] in seen:
-            found.append('%s: the path is listed twice; list it once.' % where)
-        seen.add(entry['path'])
-        if entry['state'] == 'file' and entry['content'] is None:
-            found.append('%s: a file needs content.' % where)
-        if entry['state'] != 'file' and entry['content'] is not None:
-            found.append('%s: content is only for state=file.' % where)
-        if entry['validate'] is not None and (entry['state'] != 'file' or '%s' not in entry['validate']):
-            found.append('%s: validate is for state=file and needs %%s where the path goes.' % where)
-        if entry['mode'] is not None and not (entry['mode'].isdigit() and set(entry['mode']) <= set('01234567')
-                                              and len(entry['mode']) in (3, 4)):
-            found.append("%s: mode %s is not an octal mode such as '0644'." % (where, entry['mode']))
+        where = "files[%d] (%s)" % (index, entry["path"])
+        if not entry["path"].startswith("/"):
+            found.append("%s: the path must be absolute." % where)
+        if entry["path"] in seen:
+            found.append("%s: the path is listed twice; list it once." % where)
+        seen.add(entry["path"])
+        if entry["state"] == "file" and entry["content"] is None:
+            found.append("%s: a file needs content." % where)
+        if entry["state"] != "file" and entry["content"] is not None:
+            found.append("%s: content is only for state=file." % where)
+        if entry["validate"] is not None and (entry["state"] != "file" or "%s" not in entry["validate"]):
+            found.append("%s: validate is for state=file and needs %%s where the path goes." % where)
+        if entry["mode"] is not None and not (entry["mode"].isdigit() and set(entry["mode"]) <= set("01234567") and len(entry["mode"]) in (3, 4)):
+            found.append("%s: mode %s is not an octal mode such as '0644'." % (where, entry["mode"]))
     return found
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            files=dict(type='list', elements='dict', required=True, options=dict(
-                path=dict(type='path', required=True),
-                state=dict(type='str', choices=['file', 'directory', 'absent'], default='file'),
-                content=dict(type='str'),
-                mode=dict(type='str'),
-                owner=dict(type='str'),
-                group=dict(type='str'),
-                secret=dict(type='bool', default=False),
-                validate=dict(type='str'),
-            )),
+            files=dict(
+                type="list",
+                elements="dict",
+                required=True,
+                options=dict(
+                    path=dict(type="path", required=True),
+                    state=dict(type="str", choices=["file", "directory", "absent"], default="file"),
+                    content=dict(type="str"),
+                    mode=dict(type="str"),
+                    owner=dict(type="str"),
+                    group=dict(type="str"),
+                    secret=dict(type="bool", default=False),
+                    validate=dict(type="str"),
+                ),
+            ),
         ),
         supports_check_mode=True,
     )
-    entries = module.params['files']
+    entries = module.params["files"]
     found = problems(entries)
     if found:
-        module.fail_json(msg='fediverse.deploy.managed_files: nothing was changed. ' + ' '.join(found))
+        module.fail_json(msg="fediverse.deploy.managed_files: nothing was changed. " + " ".join(found))
 
     diffs, changed_paths = [], []
     for entry in entries:
-        path, attributes = entry['path'], dict(mode=entry['mode'], owner=entry['owner'], group=entry['group'])
-        if entry['state'] == 'directory':
+        path, attributes = entry["path"], dict(mode=entry["mode"], owner=entry["owner"], group=entry["group"])
+        if entry["state"] == "directory":
             changed = ensure_directory(module, path, diffs=diffs, **attributes)
-        elif entry['state'] == 'absent':
+        elif entry["state"] == "absent":
             changed = ensure_absent(module, path, diffs=diffs)
         else:
-            changed = ensure_file(module, path, entry['content'], secret=entry['secret'], diffs=diffs,
-                                  validate=entry['validate'], **attributes)
+            changed = ensure_file(module, path, entry["content"], secret=entry["secret"], diffs=diffs, validate=entry["validate"], **attributes)
         if changed:
             changed_paths.append(path)
 
     result = dict(changed=bool(changed_paths), changed_paths=changed_paths)
     if module._diff:
-        result['diff'] = diffs
+        result["diff"] = diffs
     module.exit_json(**result)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -1,12 +1,11 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: mastodon_relay
 short_description: Register ActivityPub relays on a containerised Mastodon instance
 version_added: 0.1.0
@@ -110,9 +109,9 @@ notes:
     whitespace, a path ending in C(/inbox)). Mastodon accepts the others, and they stay pending for ever.
 seealso:
   - module: fediverse.deploy.mastodon_follows
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: Connect the new instance to two relays
   fediverse.deploy.mastodon_relay:
     relays:
@@ -131,9 +130,9 @@ EXAMPLES = r'''
     relays: [https://relay.example.org/inbox]
     state: absent
   become: true
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 relays:
   description: Every relay of the instance after the run (predicted in check mode), with its state.
   returned: always
@@ -157,7 +156,7 @@ rails_boots:
   returned: always
   type: int
   sample: 0
-'''
+"""
 
 import os
 import time
@@ -165,7 +164,11 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_relays import (
-    normalize, plan, predict, relay_input_problems, state_name,
+    normalize,
+    plan,
+    predict,
+    relay_input_problems,
+    state_name,
 )
 from ansible_collections.fediverse.deploy.plugins.module_utils.mastodon_relays_rb import RELAYS_SCRIPT
 from ansible_collections.fediverse.deploy.plugins.module_utils.stack_exec import StackExecError as RunnerError
@@ -174,11 +177,13 @@ from ansible_collections.fediverse.deploy.plugins.module_utils.stack_exec import
 
 def executor(module):
     """stack_exec's ``execute`` through ``module.run_command`` (values in the environment, script on stdin)."""
+
     def execute(argv, env, stdin):
         kwargs = {"environ_update": env}
         if stdin is not None:
             kwargs.update(data=stdin, binary_data=True)
         return module.run_command(argv, **kwargs)
+
     return execute
 
 
@@ -204,8 +209,15 @@ def read_relays(module, params):
     if not password and os.path.isfile(params["postgres_password_file"]):
         with open(params["postgres_password_file"], encoding="utf-8") as secret:
             password = secret.read().strip()
-    rows = psql_rows(module, params["docker_command"], params["postgres_container"], params["postgres_user"],
-                     params["postgres_db"], "SELECT inbox_url, state FROM relays ORDER BY id", password)
+    rows = psql_rows(
+        module,
+        params["docker_command"],
+        params["postgres_container"],
+        params["postgres_user"],
+        params["postgres_db"],
+        "SELECT inbox_url, state FROM relays ORDER BY id",
+        password,
+    )
     return {url: state_name(state) for url, state in rows}
 
 
@@ -217,8 +229,7 @@ def input_problems(params):
     """Every bad option, before anything is read or changed."""
     problems = relay_input_problems(params["relays"], "relays")
     if params["state"] == "absent" and params["exclusive"]:
-        problems.append("exclusive applies only to state=present (it removes the relays not listed); "
-                        "remove it, or use state: present")
+        problems.append("exclusive applies only to state=present (it removes the relays not listed); remove it, or use state: present")
     if params["retries"] < 0:
         problems.append("retries is %d; it must be 0 or more" % params["retries"])
     if params["timeout"] is not None and params["timeout"] < 0:
@@ -235,13 +246,11 @@ def apply(module, params, runner_input, wanted, planned):
     attempt = 0
     while True:
         try:
-            result = run_runner(module, params["docker_command"], params["container"], RELAYS_SCRIPT,
-                                dict(runner_input, dry_run=False), params["timeout"])
+            result = run_runner(module, params["docker_command"], params["container"], RELAYS_SCRIPT, dict(runner_input, dry_run=False), params["timeout"])
         except RunnerError as err:
             if attempt >= params["retries"]:
                 raise
-            module.warn("relays: %s; reading back what was done, then trying again (%d of %d)"
-                        % (err, attempt + 1, params["retries"]))
+            module.warn("relays: %s; reading back what was done, then trying again (%d of %d)" % (err, attempt + 1, params["retries"]))
         else:
             if attempt and planned is not None:
                 result["actions"] = planned  # the retry did the rest of what this run set out to do
@@ -267,8 +276,10 @@ def run(module):
         # No cheap read available: one runner call reads (and, outside check mode, applies) everything. Its
         # own reading is the read-back of a retry.
         if module.check_mode:
-            result, boots = run_runner(module, params["docker_command"], params["container"], RELAYS_SCRIPT,
-                                       dict(runner_input, dry_run=True), params["timeout"]), 1
+            result, boots = (
+                run_runner(module, params["docker_command"], params["container"], RELAYS_SCRIPT, dict(runner_input, dry_run=True), params["timeout"]),
+                1,
+            )
         else:
             result, boots = apply(module, params, runner_input, wanted, None)
         before, actions = result["before"], result["actions"]

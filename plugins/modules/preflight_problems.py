@@ -1,12 +1,11 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: preflight_problems
 short_description: List what keeps a host from running the Mastodon stack
 version_added: 0.1.0
@@ -84,9 +83,9 @@ notes:
   - Run it with C(become) so that C(ss) can name the process that holds a port (and tell Docker's proxy from
     anything else).
   - The fediverse.deploy.preflight role calls it and fails once with every problem (docs/roles/preflight.md).
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: List what keeps this host from running the stack
   fediverse.deploy.preflight_problems:
     host:
@@ -105,9 +104,9 @@ EXAMPLES = r'''
     dns_names: [social.example.org]
   register: preflight
   become: true
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 problems:
   description: One message per problem; empty when the host can run the stack.
   returned: always
@@ -137,7 +136,7 @@ readings:
       description: Each of O(mail_domains) and its addresses (null when it does not resolve).
       type: dict
   sample: {"free_gb": 41, "listeners": [], "containers": [], "dns": {}, "mail": {"example.org": ["93.184.215.14"]}}
-'''
+"""
 
 import math
 import os
@@ -147,11 +146,12 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fediverse.deploy.plugins.module_utils.preflight_checks import (
-    parse_containers, parse_listeners, plan,
+    parse_containers,
+    parse_listeners,
+    plan,
 )
 
-HOST_KEYS = ['distribution', 'distribution_version', 'distribution_major_version', 'architecture', 'memtotal_mb',
-             'addresses']
+HOST_KEYS = ["distribution", "distribution_version", "distribution_major_version", "architecture", "memtotal_mb", "addresses"]
 
 
 def free_gb(path):
@@ -177,57 +177,61 @@ def resolve(name, attempts=3, delay=1.0):
 
 def read_host(module):
     params = module.params
-    ss = module.get_bin_path('ss')
+    ss = module.get_bin_path("ss")
     if ss is None:
-        ss_rc, ss_output = 127, 'ss is not installed'
+        ss_rc, ss_output = 127, "ss is not installed"
     else:
-        ss_rc, out, err = module.run_command([ss, '-Hltnp'])
+        ss_rc, out, err = module.run_command([ss, "-Hltnp"])
         ss_output = out if ss_rc == 0 else (err or out)
-    docker = module.get_bin_path('docker')
-    containers = ''
+    docker = module.get_bin_path("docker")
+    containers = ""
     if docker is not None:
-        rc, out, _err = module.run_command([docker, 'ps', '--format', '{{.Names}} {{.Ports}}'])
-        containers = out if rc == 0 else ''  # no engine yet (a first run): no containers
+        rc, out, _err = module.run_command([docker, "ps", "--format", "{{.Names}} {{.Ports}}"])
+        containers = out if rc == 0 else ""  # no engine yet (a first run): no containers
     return {
-        'free_gb': free_gb(params['data_path']),
-        'ss_rc': ss_rc,
-        'ss_output': ss_output,
-        'containers': containers,
-        'dns': {name: resolve(name) for name in params['dns_names']},
-        'mail': {name: resolve(name) for name in params['mail_domains']},
+        "free_gb": free_gb(params["data_path"]),
+        "ss_rc": ss_rc,
+        "ss_output": ss_output,
+        "containers": containers,
+        "dns": {name: resolve(name) for name in params["dns_names"]},
+        "mail": {name: resolve(name) for name in params["mail_domains"]},
     }
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            host=dict(type='dict', required=True),
-            supported_distributions=dict(type='dict', required=True),
-            supported_architectures=dict(type='list', elements='str', required=True),
-            min_memory_mb=dict(type='int', required=True),
-            min_disk_free_gb=dict(type='int', required=True),
-            data_path=dict(type='path', required=True),
-            ports=dict(type='list', elements='int', default=[]),
-            proxy_container_name=dict(type='str', default='mastodon-nginx'),
-            dns_names=dict(type='list', elements='str', default=[]),
-            mail_domains=dict(type='list', elements='str', default=[]),
+            host=dict(type="dict", required=True),
+            supported_distributions=dict(type="dict", required=True),
+            supported_architectures=dict(type="list", elements="str", required=True),
+            min_memory_mb=dict(type="int", required=True),
+            min_disk_free_gb=dict(type="int", required=True),
+            data_path=dict(type="path", required=True),
+            ports=dict(type="list", elements="int", default=[]),
+            proxy_container_name=dict(type="str", default="mastodon-nginx"),
+            dns_names=dict(type="list", elements="str", default=[]),
+            mail_domains=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
     params = module.params
-    missing = [key for key in HOST_KEYS if key not in params['host']]
+    missing = [key for key in HOST_KEYS if key not in params["host"]]
     if missing:
-        module.fail_json(msg='host lacks %s: pass the gathered facts (gather_facts: true)' % ', '.join(missing))
+        module.fail_json(msg="host lacks %s: pass the gathered facts (gather_facts: true)" % ", ".join(missing))
     readings = read_host(module)
-    problems = plan(params, params['host'], readings)
-    module.exit_json(changed=False, problems=problems, readings={
-        'free_gb': readings['free_gb'],
-        'listeners': parse_listeners(readings['ss_output'].splitlines()) if readings['ss_rc'] == 0 else [],
-        'containers': parse_containers(readings['containers'].splitlines()),
-        'dns': readings['dns'],
-        'mail': readings['mail'],
-    })
+    problems = plan(params, params["host"], readings)
+    module.exit_json(
+        changed=False,
+        problems=problems,
+        readings={
+            "free_gb": readings["free_gb"],
+            "listeners": parse_listeners(readings["ss_output"].splitlines()) if readings["ss_rc"] == 0 else [],
+            "containers": parse_containers(readings["containers"].splitlines()),
+            "dns": readings["dns"],
+            "mail": readings["mail"],
+        },
+    )
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -1,12 +1,11 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: stack_exec
 short_description: Run SQL, a Rails runner script or a client command in one of the stack's containers
 version_added: 0.1.0
@@ -116,9 +115,9 @@ notes:
   - The same logic serves the backup command on the target (the backup role installs it next to the command).
 seealso:
   - module: fediverse.deploy.mastodon_relay
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: Read the owner's account id (no Rails boot, runs in check mode too)
   fediverse.deploy.stack_exec:
     container: mastodon-postgres
@@ -155,9 +154,9 @@ EXAMPLES = r'''
     argv: [pg_restore, --no-owner, --exit-on-error, --single-transaction, --host, 127.0.0.1, -U, mastodon,
            -d, mastodon_production, /tmp/database.dump]
   become: true
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 rows:
   description: The query's rows, each a list of strings (O(sql) only; empty when skipped in check mode).
   returned: when O(sql) is given
@@ -189,12 +188,15 @@ skipped_in_check_mode:
   returned: always
   type: bool
   sample: false
-'''
+"""
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fediverse.deploy.plugins.module_utils.stack_exec import (
-    StackExecError, build_call, read_password, run,
+    StackExecError,
+    build_call,
+    read_password,
+    run,
 )
 
 KINDS = ["sql", "sql_script", "runner", "argv"]

@@ -1,12 +1,11 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: stored_secret
 short_description: Read a secret kept in a root-only file on the target, or make, keep and return a new one
 version_added: 0.1.0
@@ -124,9 +123,9 @@ notes:
     mode C(0600).
 seealso:
   - module: ansible.builtin.copy
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: The database password (yours, else the stored one, else a new one)
   fediverse.deploy.stored_secret:
     path: /etc/fediverse-deploy/postgres_password
@@ -160,9 +159,9 @@ EXAMPLES = r'''
       - {name: VAPID_PUBLIC_KEY, generate: vapid_public}
   register: mastodon_secrets
   no_log: true
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 secret:
   description: With O(format=value), the secret now stored (in check mode, the one that would be).
   returned: format is value
@@ -203,7 +202,7 @@ path:
   returned: always
   type: str
   sample: /etc/fediverse-deploy/postgres_password
-'''
+"""
 
 import os
 import tempfile
@@ -212,8 +211,20 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.fediverse.deploy.plugins.module_utils.stored_secret import (
-    MAX_LENGTH, OPENSSL_VAPID_ARGS, SecretError, env_pairs, generate, parse_env, read_value, render_env,
-    render_value, settle_env, settle_value, spec_problems, value_problem, vapid_pair_from_der,
+    MAX_LENGTH,
+    OPENSSL_VAPID_ARGS,
+    SecretError,
+    env_pairs,
+    generate,
+    parse_env,
+    read_value,
+    render_env,
+    render_value,
+    settle_env,
+    settle_value,
+    spec_problems,
+    value_problem,
+    vapid_pair_from_der,
 )
 
 FILE_MODE = 0o600
@@ -224,11 +235,11 @@ class StoredSecret:
     def __init__(self, module):
         self.module = module
         self.params = module.params
-        self.path = self.params['path']
+        self.path = self.params["path"]
         self.changed = False
 
     def fail(self, msg):
-        self.module.fail_json(msg='stored_secret: %s' % msg, path=self.path)
+        self.module.fail_json(msg="stored_secret: %s" % msg, path=self.path)
 
     # --- reading ---------------------------------------------------------------------------------------
     def read(self):
@@ -236,17 +247,17 @@ class StoredSecret:
         if not os.path.lexists(self.path):
             return None
         if not os.path.isfile(self.path):
-            self.fail('%s exists but is not a regular file' % self.path)
+            self.fail("%s exists but is not a regular file" % self.path)
         try:
-            with open(self.path, 'rb') as handle:
-                return to_text(handle.read(), errors='surrogate_or_strict')
-        except (IOError, OSError, UnicodeError) as exc:
-            self.fail('cannot read %s: %s' % (self.path, getattr(exc, 'strerror', None) or type(exc).__name__))
+            with open(self.path, "rb") as handle:
+                return to_text(handle.read(), errors="surrogate_or_strict")
+        except (OSError, UnicodeError) as exc:
+            self.fail("cannot read %s: %s" % (self.path, getattr(exc, "strerror", None) or type(exc).__name__))
         return None  # not reached
 
     # --- writing ---------------------------------------------------------------------------------------
     def make_parent(self):
-        parent = os.path.dirname(self.path) or '.'
+        parent = os.path.dirname(self.path) or "."
         missing = []
         while not os.path.isdir(parent):
             missing.append(parent)
@@ -257,18 +268,18 @@ class StoredSecret:
                 os.mkdir(directory, DIR_MODE if last else 0o755)
                 os.chmod(directory, DIR_MODE if last else 0o755)  # the umask may have taken bits away
             except OSError as exc:
-                self.fail('cannot create the directory %s: %s' % (directory, exc.strerror))
+                self.fail("cannot create the directory %s: %s" % (directory, exc.strerror))
 
     def write(self, content):
         """Content into a 0600 file in the same directory, renamed over the old one (never half written)."""
         self.make_parent()
-        directory = os.path.dirname(self.path) or '.'
+        directory = os.path.dirname(self.path) or "."
         old_umask = os.umask(0o077)  # a new file is 0600 from its first byte
         try:
-            fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(self.path), dir=directory)
+            fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(self.path), dir=directory)
             try:
-                with os.fdopen(fd, 'wb') as handle:
-                    handle.write(content.encode('utf-8'))
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(content.encode("utf-8"))
                     handle.flush()
                     os.fsync(handle.fileno())
                 os.chmod(tmp, FILE_MODE)
@@ -284,7 +295,7 @@ class StoredSecret:
                 if os.path.lexists(tmp):
                     os.unlink(tmp)
         except Exception as exc:  # pylint: disable=broad-except  # atomic_move raises plain Exception too
-            self.fail('cannot write %s: %s' % (self.path, getattr(exc, 'strerror', None) or exc))
+            self.fail("cannot write %s: %s" % (self.path, getattr(exc, "strerror", None) or exc))
         finally:
             os.umask(old_umask)
         self.changed = True
@@ -311,109 +322,115 @@ class StoredSecret:
 
     # --- VAPID -----------------------------------------------------------------------------------------
     def vapid_pair(self):
-        openssl = self.module.get_bin_path('openssl')
+        openssl = self.module.get_bin_path("openssl")
         if not openssl:
-            self.fail('a VAPID pair is generated with the openssl command line tool, which is not on the target '
-                      '(install the openssl package)')
+            self.fail("a VAPID pair is generated with the openssl command line tool, which is not on the target (install the openssl package)")
         rc, der, err = self.module.run_command([openssl] + OPENSSL_VAPID_ARGS, encoding=None)
         if rc != 0:
-            self.fail('openssl could not make a P-256 key (rc %s): %s'
-                      % (rc, to_text(err, errors='surrogate_or_replace').strip()[-400:]))
+            self.fail("openssl could not make a P-256 key (rc %s): %s" % (rc, to_text(err, errors="surrogate_or_replace").strip()[-400:]))
         try:
             return vapid_pair_from_der(der)
         except SecretError as exc:
-            self.fail('openssl made a key this module cannot read as a VAPID pair: %s' % exc)
+            self.fail("openssl made a key this module cannot read as a VAPID pair: %s" % exc)
         return None  # not reached
 
     # --- the two formats -------------------------------------------------------------------------------
     def run_value(self):
         params = self.params
-        if params['secrets']:
-            self.fail('secrets applies to format=env only')
-        supplied = params['value'] or ''
+        if params["secrets"]:
+            self.fail("secrets applies to format=env only")
+        supplied = params["value"] or ""
         problem = value_problem(supplied)
         if problem:
-            self.fail('the value supplied for %s %s' % (self.path, problem))
-        if not 1 <= params['length'] <= MAX_LENGTH:
-            self.fail('length must be between 1 and %d' % MAX_LENGTH)
+            self.fail("the value supplied for %s %s" % (self.path, problem))
+        if not 1 <= params["length"] <= MAX_LENGTH:
+            self.fail("length must be between 1 and %d" % MAX_LENGTH)
         old_text = self.read()
         previous = read_value(old_text)
-        secret, created, replaced = settle_value(supplied, previous, params['generate'], params['length'])
-        if not secret and params['missing_message']:
-            self.module.fail_json(msg=params['missing_message'], path=self.path)
-        self.store(old_text, render_value(secret), bool(secret) and secret != previous,
-                   read_only=params['generate'] == 'none' and not supplied)
+        secret, created, replaced = settle_value(supplied, previous, params["generate"], params["length"])
+        if not secret and params["missing_message"]:
+            self.module.fail_json(msg=params["missing_message"], path=self.path)
+        self.store(old_text, render_value(secret), bool(secret) and secret != previous, read_only=params["generate"] == "none" and not supplied)
         result = dict(secret=secret, previous=previous, exists=old_text is not None, created=created, replaced=replaced)
         if self.module._diff and (created or replaced):
-            result['diff'] = dict(before_header=self.path, after_header=self.path,
-                                  before='secret: stored\n' if previous else '',
-                                  after='secret: %s\n' % ('replaced' if replaced else 'new'))
+            result["diff"] = dict(
+                before_header=self.path,
+                after_header=self.path,
+                before="secret: stored\n" if previous else "",
+                after="secret: %s\n" % ("replaced" if replaced else "new"),
+            )
         return result
 
     def run_env(self):
         params = self.params
-        if params['value']:
-            self.fail('value applies to format=value only; with format=env give each one in secrets')
-        specs = params['secrets']
+        if params["value"]:
+            self.fail("value applies to format=value only; with format=env give each one in secrets")
+        specs = params["secrets"]
         if not specs:
-            self.fail('format=env needs secrets (a list of names)')
+            self.fail("format=env needs secrets (a list of names)")
         problems = spec_problems(specs)
         if problems:
-            self.fail('; '.join(problems))
+            self.fail("; ".join(problems))
         old_text = self.read()
         stored_pairs = parse_env(old_text)
         stored = dict(stored_pairs)
         try:
             values, created, replaced, missing = settle_env(specs, stored, generate, self.vapid_pair)
         except SecretError as exc:
-            self.fail('%s (%s)' % (exc, self.path))
-        if missing and params['missing_message']:
-            self.module.fail_json(msg='%s (missing: %s)' % (params['missing_message'], ', '.join(missing)), path=self.path)
-        new_text = render_env(params['header'], env_pairs(specs, values, stored_pairs))
+            self.fail("%s (%s)" % (exc, self.path))
+        if missing and params["missing_message"]:
+            self.module.fail_json(msg="%s (missing: %s)" % (params["missing_message"], ", ".join(missing)), path=self.path)
+        new_text = render_env(params["header"], env_pairs(specs, values, stored_pairs))
         self.store(old_text, new_text, new_text != old_text and (old_text is not None or any(values.values())))
         result = dict(secrets=values, exists=old_text is not None, created=created, replaced=replaced)
         if self.module._diff and (created or replaced):
+
             def names(pairs, marks):
-                return ''.join('%s%s\n' % (name, marks.get(name, '')) for name, value in pairs if value)
-            marks = dict((name, ' (new)') for name in created)
-            marks.update((name, ' (replaced)') for name in replaced)
-            result['diff'] = dict(before_header=self.path, after_header=self.path,
-                                  before=names(stored_pairs, {}),
-                                  after=names(env_pairs(specs, values, stored_pairs), marks))
+                return "".join("%s%s\n" % (name, marks.get(name, "")) for name, value in pairs if value)
+
+            marks = dict((name, " (new)") for name in created)
+            marks.update((name, " (replaced)") for name in replaced)
+            result["diff"] = dict(
+                before_header=self.path, after_header=self.path, before=names(stored_pairs, {}), after=names(env_pairs(specs, values, stored_pairs), marks)
+            )
         return result
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            path=dict(type='path', required=True),
-            format=dict(type='str', choices=['value', 'env'], default='value'),
-            value=dict(type='str', default='', no_log=True),
-            generate=dict(type='str', choices=['alnum', 'hex', 'none'], default='alnum'),
-            length=dict(type='int', default=40),
-            missing_message=dict(type='str'),
-            header=dict(type='str', default=''),
-            secrets=dict(type='list', elements='dict', default=[], no_log=False, options=dict(
-                name=dict(type='str', required=True),
-                value=dict(type='str', default='', no_log=True),
-                generate=dict(type='str', choices=['alnum', 'hex', 'vapid_private', 'vapid_public', 'none'],
-                              default='alnum'),
-                length=dict(type='int', default=40),
-            )),
+            path=dict(type="path", required=True),
+            format=dict(type="str", choices=["value", "env"], default="value"),
+            value=dict(type="str", default="", no_log=True),
+            generate=dict(type="str", choices=["alnum", "hex", "none"], default="alnum"),
+            length=dict(type="int", default=40),
+            missing_message=dict(type="str"),
+            header=dict(type="str", default=""),
+            secrets=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                no_log=False,
+                options=dict(
+                    name=dict(type="str", required=True),
+                    value=dict(type="str", default="", no_log=True),
+                    generate=dict(type="str", choices=["alnum", "hex", "vapid_private", "vapid_public", "none"], default="alnum"),
+                    length=dict(type="int", default=40),
+                ),
+            ),
         ),
         supports_check_mode=True,
     )
     store = StoredSecret(module)
-    result = store.run_env() if module.params['format'] == 'env' else store.run_value()
+    result = store.run_env() if module.params["format"] == "env" else store.run_value()
     # The secrets are this module's answer: the values supplied are taken out of the masking list (which
     # would replace them in the result), and the echo of the arguments is left without them.
     module.no_log_values.clear()
     invocation = dict(module.params)
-    invocation['value'] = '' if not module.params['value'] else 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
-    invocation['secrets'] = [dict(spec, value='VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' if spec['value'] else '')
-                             for spec in module.params['secrets']]
+    invocation["value"] = "" if not module.params["value"] else "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    invocation["secrets"] = [dict(spec, value="VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" if spec["value"] else "") for spec in module.params["secrets"]]
     module.exit_json(changed=store.changed, path=store.path, invocation=dict(module_args=invocation), **result)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -1,12 +1,11 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: Contributors to the fediverse.deploy project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: systemd_timers
 short_description: Install, start and remove the systemd timers of periodic jobs in one call
 version_added: 0.1.0
@@ -108,9 +107,9 @@ requirements:
 seealso:
   - module: ansible.builtin.systemd_service
   - module: ansible.builtin.template
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: A nightly backup, and the unit name it had before removed
   fediverse.deploy.systemd_timers:
     prefix: fediverse-backup-
@@ -124,9 +123,9 @@ EXAMPLES = r'''
         service:
           Nice: 10
     remove: [fediverse-backup]
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 written:
   description: The unit files written (in check mode, that would be).
   returned: always
@@ -147,31 +146,31 @@ stopped:
   returned: always
   type: list
   elements: str
-'''
+"""
 
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fediverse.deploy.plugins.module_utils.file_writes import ensure_absent, ensure_file
-from ansible_collections.fediverse.deploy.plugins.module_utils.systemd_timer_units import (
-    parse_show, timers_to_start, unit_paths, unwanted_bases, wanted_files)
 
-UNIT_ATTRIBUTES = dict(mode='0644', owner='root', group='root')
+from ansible_collections.fediverse.deploy.plugins.module_utils.file_writes import ensure_absent, ensure_file
+from ansible_collections.fediverse.deploy.plugins.module_utils.systemd_timer_units import parse_show, timers_to_start, unit_paths, unwanted_bases, wanted_files
+
+UNIT_ATTRIBUTES = dict(mode="0644", owner="root", group="root")
 
 JOB_OPTIONS = dict(
-    name=dict(type='str', required=True),
-    enabled=dict(type='bool', required=True),
-    description=dict(type='str', required=True),
-    timer_description=dict(type='str'),
-    command=dict(type='str', required=True),
-    on_calendar=dict(type='str', required=True),
-    randomized_delay_sec=dict(type='int', default=0),
-    persistent=dict(type='bool', default=True),
-    documentation=dict(type='str'),
-    after=dict(type='list', elements='str', default=['docker.service']),
-    requires=dict(type='list', elements='str', default=[]),
-    wants=dict(type='list', elements='str', default=[]),
-    service=dict(type='dict', default={}),
+    name=dict(type="str", required=True),
+    enabled=dict(type="bool", required=True),
+    description=dict(type="str", required=True),
+    timer_description=dict(type="str"),
+    command=dict(type="str", required=True),
+    on_calendar=dict(type="str", required=True),
+    randomized_delay_sec=dict(type="int", default=0),
+    persistent=dict(type="bool", default=True),
+    documentation=dict(type="str"),
+    after=dict(type="list", elements="str", default=["docker.service"]),
+    requires=dict(type="list", elements="str", default=[]),
+    wants=dict(type="list", elements="str", default=[]),
+    service=dict(type="dict", default={}),
 )
 
 
@@ -180,80 +179,79 @@ class Timers:
 
     def __init__(self, module):
         self.module = module
-        self.systemctl = module.get_bin_path('systemctl', required=True)
+        self.systemctl = module.get_bin_path("systemctl", required=True)
         self.diffs = []
         self.result = dict(changed=False, written=[], deleted=[], started=[], stopped=[])
 
     def run(self, *args):
         rc, out, err = self.module.run_command([self.systemctl] + list(args))
         if rc != 0:
-            self.module.fail_json(msg='systemctl %s failed: %s' % (' '.join(args), (err or out).strip()[-2000:]),
-                                  **self.result)
+            self.module.fail_json(msg="systemctl %s failed: %s" % (" ".join(args), (err or out).strip()[-2000:]), **self.result)
         return out
 
     def states(self, timers):
         """{timer: (UnitFileState, ActiveState)}, one systemctl call for all."""
         if not timers:
             return {}
-        return parse_show(self.run('show', '--property=Id,UnitFileState,ActiveState', *timers))
+        return parse_show(self.run("show", "--property=Id,UnitFileState,ActiveState", *timers))
 
     def remove(self, bases, directory):
         present = [base for base in bases if any(os.path.lexists(path) for path in unit_paths(directory, base))]
-        timers = [base + '.timer' for base in present]
-        loaded = [timer for timer, state in self.states(timers).items() if state[0] or state[1] == 'active']
+        timers = [base + ".timer" for base in present]
+        loaded = [timer for timer, state in self.states(timers).items() if state[0] or state[1] == "active"]
         for timer in loaded:
             if not self.module.check_mode:
                 # A service that is running (a backup) finishes; systemd forgets it afterwards.
-                self.run('disable', '--now', timer)
-            self.result['stopped'].append(timer)
+                self.run("disable", "--now", timer)
+            self.result["stopped"].append(timer)
         for base in present:
             for path in unit_paths(directory, base):
                 if ensure_absent(self.module, path, self.diffs):
-                    self.result['deleted'].append(path)
+                    self.result["deleted"].append(path)
 
     def install(self, files):
         for path, content in sorted(files.items()):
             if ensure_file(self.module, path, content, diffs=self.diffs, **UNIT_ATTRIBUTES):
-                self.result['written'].append(path)
+                self.result["written"].append(path)
 
     def start(self, timers):
         if self.module.check_mode:
             # A timer whose unit is only written in a real run is not known to systemd yet: it would start.
-            written = {os.path.basename(path) for path in self.result['written']}
+            written = {os.path.basename(path) for path in self.result["written"]}
             known = self.states([timer for timer in timers if timer not in written])
-            self.result['started'] = [timer for timer in timers if timer in written] + timers_to_start(known, list(known))
+            self.result["started"] = [timer for timer in timers if timer in written] + timers_to_start(known, list(known))
             return
         for timer in timers_to_start(self.states(timers), timers):
-            self.run('enable', '--now', timer)
-            self.result['started'].append(timer)
+            self.run("enable", "--now", timer)
+            self.result["started"].append(timer)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            prefix=dict(type='str', required=True),
-            jobs=dict(type='list', elements='dict', default=[], options=JOB_OPTIONS),
-            remove=dict(type='list', elements='str', default=[]),
-            directory=dict(type='path', default='/etc/systemd/system'),
+            prefix=dict(type="str", required=True),
+            jobs=dict(type="list", elements="dict", default=[], options=JOB_OPTIONS),
+            remove=dict(type="list", elements="str", default=[]),
+            directory=dict(type="path", default="/etc/systemd/system"),
         ),
         supports_check_mode=True,
     )
     params = module.params
-    prefix, jobs, directory = params['prefix'], params['jobs'], params['directory']
+    prefix, jobs, directory = params["prefix"], params["jobs"], params["directory"]
     timers = Timers(module)
 
-    timers.remove(unwanted_bases(prefix, jobs, params['remove']), directory)
+    timers.remove(unwanted_bases(prefix, jobs, params["remove"]), directory)
     timers.install(wanted_files(directory, prefix, jobs))
-    if (timers.result['written'] or timers.result['deleted']) and not module.check_mode:
-        timers.run('daemon-reload')
-    timers.start([prefix + job['name'] + '.timer' for job in jobs if job['enabled']])
+    if (timers.result["written"] or timers.result["deleted"]) and not module.check_mode:
+        timers.run("daemon-reload")
+    timers.start([prefix + job["name"] + ".timer" for job in jobs if job["enabled"]])
 
     result = timers.result
-    result['changed'] = any(result[key] for key in ('written', 'deleted', 'started', 'stopped'))
+    result["changed"] = any(result[key] for key in ("written", "deleted", "started", "stopped"))
     if module._diff:
-        result['diff'] = timers.diffs
+        result["diff"] = timers.diffs
     module.exit_json(**result)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -45,7 +45,9 @@ class Double:
             json.dump(seed, handle)
         self.process = subprocess.Popen(  # pylint: disable=consider-using-with
             [sys.executable, os.path.join(HERE, "mastodon_double.py"), seed_file],
-            stdout=subprocess.PIPE, stderr=open(os.path.join(workdir, "double.log"), "w", encoding="utf-8"), text=True,
+            stdout=subprocess.PIPE,
+            stderr=open(os.path.join(workdir, "double.log"), "w", encoding="utf-8"),
+            text=True,
         )
         line = self.process.stdout.readline()
         if not line.startswith("PORT "):
@@ -151,7 +153,8 @@ SEED = {
         {"username": "owner", "access_token": TOKEN},
         {"username": "local1"},
         remote("locked1", "locked.example", locked=True),
-    ] + [remote("r%02d" % i) for i in range(1, 21)],
+    ]
+    + [remote("r%02d" % i) for i in range(1, 21)],
     "follows": [],
 }
 
@@ -180,17 +183,23 @@ def run_module(tmp_path_factory):
     """Run mastodon_follows once through ansible-playbook; returns (rc, task result)."""
     tree = collection_tree()
     workdir = str(tmp_path_factory.mktemp("playbooks"))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=tree, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_HOME=os.path.join(workdir, "home"),
-               ANSIBLE_NOCOLOR="true", ANSIBLE_DEPRECATION_WARNINGS="false")
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=tree,
+        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        ANSIBLE_HOME=os.path.join(workdir, "home"),
+        ANSIBLE_NOCOLOR="true",
+        ANSIBLE_DEPRECATION_WARNINGS="false",
+    )
 
     def run(double, check=False, diff=False, _timeout=120, **args):
         args.setdefault("api_url", double.url)
         args.setdefault("api_token", TOKEN)
         playbook = os.path.join(workdir, "play.yml")
-        play = [{"hosts": "localhost", "gather_facts": False,
-                 "tasks": [{"name": "follows", "fediverse.deploy.mastodon_follows": args}]}]
+        play = [{"hosts": "localhost", "gather_facts": False, "tasks": [{"name": "follows", "fediverse.deploy.mastodon_follows": args}]}]
         with open(playbook, "w", encoding="utf-8") as handle:
             json.dump(play, handle)
         command = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", playbook]
@@ -201,8 +210,8 @@ def run_module(tmp_path_factory):
         try:
             output = json.loads(proc.stdout)
             result = output["plays"][0]["tasks"][0]["hosts"]["localhost"]
-        except (ValueError, KeyError, IndexError):
-            raise AssertionError("ansible-playbook output not understood (rc %s):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr))
+        except (ValueError, KeyError, IndexError) as exc:
+            raise AssertionError("ansible-playbook output not understood (rc %s):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr)) from exc
         result["_elapsed"] = elapsed
         result["_output"] = proc.stdout + proc.stderr
         return proc.returncode, result

@@ -29,7 +29,7 @@ import json
 import re
 import socket
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 import mastodon_mock.pagination
@@ -54,10 +54,10 @@ class Double:
         self.log = []
         self.follow_limit = None
         self.follows = 0
-        self.flaky = None       # answer 503 to every n-th API request
-        self.seen = 0           # API requests since flaky was set
+        self.flaky = None  # answer 503 to every n-th API request
+        self.seen = 0  # API requests since flaky was set
         self.write_faults = 0
-        self.lose = []          # [method, path regex, count]: writes done whose answer is a 503
+        self.lose = []  # [method, path regex, count]: writes done whose answer is a 503
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -141,10 +141,9 @@ class Double:
     def refuse(self, method, path, body):
         """(status, payload, headers) where real Mastodon refuses and the mock would not."""
         if method == "POST" and _FOLLOW_RE.match(path) and self.follow_limit is not None and self.follows >= self.follow_limit:
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             reset = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-            headers = {"X-RateLimit-Limit": str(self.follow_limit), "X-RateLimit-Remaining": "0",
-                       "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+            headers = {"X-RateLimit-Limit": str(self.follow_limit), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
             return 429, {"error": "Too many requests"}, headers
         if method == "POST" and path == "/api/v1/lists" and self.list_count() >= LIST_LIMIT:
             return 422, {"error": "Validation failed: You have reached the maximum number of lists"}, {}
@@ -167,18 +166,18 @@ class Double:
             user_list = session.get(UserList, list_id)
             if user_list is None:
                 return None  # the mock answers 404 itself
-            present = set(session.scalars(
-                select(UserListAccount.account_id).where(UserListAccount.list_id == list_id, UserListAccount.account_id.in_(ids))
-            ))
+            present = set(session.scalars(select(UserListAccount.account_id).where(UserListAccount.list_id == list_id, UserListAccount.account_id.in_(ids))))
             if present:
                 return 422, {"error": "Validation failed: Account has already been taken"}, {}
-            followed = set(session.scalars(
-                select(Relationship.target_account_id).where(
-                    Relationship.source_account_id == user_list.account_id,
-                    Relationship.target_account_id.in_(ids),
-                    Relationship.following.is_(True) | Relationship.requested.is_(True),
+            followed = set(
+                session.scalars(
+                    select(Relationship.target_account_id).where(
+                        Relationship.source_account_id == user_list.account_id,
+                        Relationship.target_account_id.in_(ids),
+                        Relationship.following.is_(True) | Relationship.requested.is_(True),
+                    )
                 )
-            ))
+            )
             if set(ids) - followed:
                 return 422, {"error": "Validation failed: Account must be a followed account"}, {}
         return None

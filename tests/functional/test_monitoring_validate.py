@@ -12,7 +12,6 @@ import os
 import subprocess
 
 import pytest
-
 from conftest import BIN, ROOT, collection_tree
 
 
@@ -25,15 +24,37 @@ def run_validate(tmp_path, variables):
     }
     base.update(variables)
     playbook = tmp_path / "validate.yml"
-    playbook.write_text(json.dumps([{
-        "name": "Validate the monitoring role's input", "hosts": "localhost", "gather_facts": False,
-        "tasks": [{"name": "Run the role's validation", "ansible.builtin.include_role": {
-            "name": "fediverse.deploy.monitoring", "tasks_from": "validate"}}],
-    }]))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collection_tree(), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    command = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local",
-               "-e", json.dumps({"ansible_python_interpreter": os.path.join(BIN, "python"), **base}), str(playbook)]
+    playbook.write_text(
+        json.dumps(
+            [
+                {
+                    "name": "Validate the monitoring role's input",
+                    "hosts": "localhost",
+                    "gather_facts": False,
+                    "tasks": [
+                        {"name": "Run the role's validation", "ansible.builtin.include_role": {"name": "fediverse.deploy.monitoring", "tasks_from": "validate"}}
+                    ],
+                }
+            ]
+        )
+    )
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=collection_tree(),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+    )
+    command = [
+        os.path.join(BIN, "ansible-playbook"),
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        json.dumps({"ansible_python_interpreter": os.path.join(BIN, "python"), **base}),
+        str(playbook),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
     assert not (tmp_path / "monitoring").exists()
     return result
@@ -48,26 +69,26 @@ def test_good_input_passes(tmp_path):
 BAD = {
     "rules outside the allowed directories": (
         {"monitoring_rules_dir": "/etc/nginx/conf.d"},
-        "fediverse.deploy.monitoring: monitoring_rules_dir must lie under one of"),
-    "rules escaping with ..": (
-        {"monitoring_rules_dir": "/etc/prometheus/../cron.d"},
-        "monitoring_rules_dir must be a plain absolute path without '..'"),
+        "fediverse.deploy.monitoring: monitoring_rules_dir must lie under one of",
+    ),
+    "rules escaping with ..": ({"monitoring_rules_dir": "/etc/prometheus/../cron.d"}, "monitoring_rules_dir must be a plain absolute path without '..'"),
     "malformed scrape interval": (
         {"monitoring_scrape_interval": "30 seconds"},
-        "monitoring_scrape_interval must be a Prometheus duration such as 30s, 1m or 1m30s (got '30 seconds')"),
+        "monitoring_scrape_interval must be a Prometheus duration such as 30s, 1m or 1m30s (got '30 seconds')",
+    ),
     "threshold not a number": (
         {"monitoring_alert_thresholds": {"web_5xx_ratio": "five percent"}},
-        "monitoring_alert_thresholds.web_5xx_ratio must be a number, written without quotes"),
+        "monitoring_alert_thresholds.web_5xx_ratio must be a number, written without quotes",
+    ),
     "exporter port on a published port": (
-        {"monitoring_ports": {"postgres": 9187, "redis": 9121, "nginx": 443, "node": 9100, "prometheus": 9090,
-                              "alertmanager": 9093}},
-        "monitoring_ports.nginx is 443, a port the stack publishes"),
+        {"monitoring_ports": {"postgres": 9187, "redis": 9121, "nginx": 443, "node": 9100, "prometheus": 9090, "alertmanager": 9093}},
+        "monitoring_ports.nginx is 443, a port the stack publishes",
+    ),
     "health timer without a domain": (
         {"monitoring_health_check_enabled": True, "monitoring_health_check_domain": ""},
-        "fediverse.deploy.monitoring: monitoring_health_check_domain is empty"),
-    "unknown collection mode": (
-        {"monitoring_collection": "pushgateway"},
-        "value of monitoring_collection must be one of: prometheus, files, got: pushgateway"),
+        "fediverse.deploy.monitoring: monitoring_health_check_domain is empty",
+    ),
+    "unknown collection mode": ({"monitoring_collection": "pushgateway"}, "value of monitoring_collection must be one of: prometheus, files, got: pushgateway"),
 }
 
 

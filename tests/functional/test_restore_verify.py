@@ -8,11 +8,11 @@ import subprocess
 import textwrap
 
 import pytest
-
 from conftest import BIN, ROOT, collection_tree
 
 _SPEC = importlib.util.spec_from_file_location(
-    "fediverse_deploy_backup_functional", os.path.join(ROOT, "roles", "backup", "files", "fediverse_deploy_backup.py"))
+    "fediverse_deploy_backup_functional", os.path.join(ROOT, "roles", "backup", "files", "fediverse_deploy_backup.py")
+)
 backup = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(backup)
 
@@ -24,9 +24,14 @@ def backup_dir(tmp_path):
     data = {"database.dump": b"PGDMP", "config.tar": b"config", "media.tar": b"media" * 200, "redis.rdb": b"REDIS0011"}
     for name, content in data.items():
         (directory / name).write_bytes(content)
-    manifest = {"format": 1, "name": directory.name, "created": "2026-11-23T03:00:00Z", "local_domain": "social.example.test",
-                "mastodon_version": "v4.7.0",
-                "files": {n: {"size": len(c), "sha256": backup.sha256_file(str(directory / n))} for n, c in data.items()}}
+    manifest = {
+        "format": 1,
+        "name": directory.name,
+        "created": "2026-11-23T03:00:00Z",
+        "local_domain": "social.example.test",
+        "mastodon_version": "v4.7.0",
+        "files": {n: {"size": len(c), "sha256": backup.sha256_file(str(directory / n))} for n, c in data.items()},
+    }
     (directory / "manifest.json").write_text(json.dumps(manifest))
     (directory / "SHA256SUMS").write_text(backup.sha256sums(str(directory), [*data, "manifest.json"]))
     return directory
@@ -36,7 +41,8 @@ def run_check(tmp_path, where, path):
     """Stage (verify on the controller when the backup is there) and check (verify on the target)."""
     source = {"restore_backup_src": str(path)} if where == "controller" else {"restore_backup_path": str(path)}
     playbook = tmp_path / "check.yml"
-    playbook.write_text(textwrap.dedent(f"""
+    playbook.write_text(
+        textwrap.dedent(f"""
         - hosts: localhost
           connection: local
           gather_facts: false
@@ -48,12 +54,22 @@ def run_check(tmp_path, where, path):
               loop: [stage, check]
             - ansible.builtin.debug:
                 msg: "manifest of {{{{ restore_manifest.local_domain }}}}, redis {{{{ __restore_has_redis }}}}"
-        """))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collection_tree(), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
-    return subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-e",
-                           "ansible_python_interpreter=" + os.path.join(BIN, "python"), str(playbook)],
-                          capture_output=True, text=True, env=env, check=False)
+        """)
+    )
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=collection_tree(),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+    )
+    return subprocess.run(
+        [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-e", "ansible_python_interpreter=" + os.path.join(BIN, "python"), str(playbook)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
 
 
 def test_a_whole_backup_on_the_target_passes_and_its_manifest_is_kept(tmp_path, backup_dir):
@@ -68,8 +84,7 @@ def test_an_altered_backup_is_refused_with_what_is_wrong(tmp_path, backup_dir, w
     (backup_dir / "media.tar").write_bytes(b"altered")
     result = run_check(tmp_path, where, backup_dir)
     assert result.returncode != 0
-    assert f"{backup_dir} {place} is not a backup this role can restore: media.tar does not match its checksum;" \
-        in result.stdout, result.stdout[-3000:]
+    assert f"{backup_dir} {place} is not a backup this role can restore: media.tar does not match its checksum;" in result.stdout, result.stdout[-3000:]
     assert "nothing was changed" in result.stdout
 
 

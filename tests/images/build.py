@@ -158,14 +158,12 @@ class Builder:
         log(f"{image.name}: debootstrap {image.suite} from {self.mirror}")
         with tempfile.TemporaryDirectory(prefix="fediverse-rootfs-") as rootfs:
             subprocess.run(
-                ["debootstrap", "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}",
-                 image.suite, rootfs, self.mirror],
-                check=True, stdout=subprocess.DEVNULL,
+                ["debootstrap", "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}", image.suite, rootfs, self.mirror],
+                check=True,
+                stdout=subprocess.DEVNULL,
             )
             sources = (
-                f"deb {self.mirror} {image.suite} main\n"
-                f"deb {self.mirror} {image.suite}-updates main\n"
-                f"deb {self.security_mirror} {image.suite}-security main\n"
+                f"deb {self.mirror} {image.suite} main\ndeb {self.mirror} {image.suite}-updates main\ndeb {self.security_mirror} {image.suite}-security main\n"
             )
             Path(rootfs, "etc/apt/sources.list").write_text(sources)
             # Keep downloaded packages: spare servers pre-seed their apt cache (see spare-server/Dockerfile).
@@ -174,9 +172,10 @@ class Builder:
                 stale.unlink()
             tar = subprocess.Popen(["tar", "-C", rootfs, "--numeric-owner", "-c", "."], stdout=subprocess.PIPE)
             subprocess.run(
-                ["docker", "import", "--change", f"LABEL {HASH_LABEL}={inputs}",
-                 "--change", 'CMD ["/bin/bash"]', "-", image.name],
-                stdin=tar.stdout, check=True, stdout=subprocess.DEVNULL,
+                ["docker", "import", "--change", f"LABEL {HASH_LABEL}={inputs}", "--change", 'CMD ["/bin/bash"]', "-", image.name],
+                stdin=tar.stdout,
+                check=True,
+                stdout=subprocess.DEVNULL,
             )
             if tar.wait() != 0:
                 raise RuntimeError(f"tar of {rootfs} failed")
@@ -185,8 +184,7 @@ class Builder:
         context = HERE / image.context
         log(f"{image.name}: fetching wheels for {image.wheels}")
         subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-             "-r", str(context / image.wheels), "-w", str(context / "wheels")],
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "-r", str(context / image.wheels), "-w", str(context / "wheels")],
             check=True,
         )
 
@@ -197,8 +195,13 @@ class Builder:
         buildargs = {"BASE": image.parent, **image.buildargs}
         try:
             self.client.images.build(
-                path=str(HERE / image.context), tag=image.name, buildargs=buildargs,
-                labels={HASH_LABEL: inputs}, rm=True, forcerm=True, pull=False,
+                path=str(HERE / image.context),
+                tag=image.name,
+                buildargs=buildargs,
+                labels={HASH_LABEL: inputs},
+                rm=True,
+                forcerm=True,
+                pull=False,
             )
         except docker.errors.BuildError as err:
             tail = "".join(chunk.get("stream", "") for chunk in err.build_log)[-4000:]

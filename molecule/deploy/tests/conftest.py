@@ -21,8 +21,7 @@ class Instance:
 
     def https(self, path):
         """(status, body) of an HTTPS request to the instance through nginx (self-signed: -k)."""
-        out = self.host.check_output(
-            f"curl -sk -o /tmp/e2e-body -w '%{{http_code}}' 'https://{DOMAIN}{path}' && echo && cat /tmp/e2e-body")
+        out = self.host.check_output(f"curl -sk -o /tmp/e2e-body -w '%{{http_code}}' 'https://{DOMAIN}{path}' && echo && cat /tmp/e2e-body")
         status, _newline, body = out.partition("\n")
         return int(status), body
 
@@ -32,14 +31,15 @@ class Instance:
         return json.loads(body)
 
     def state(self, container):
-        return self.host.check_output(
-            "docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' %s", container)
+        return self.host.check_output("docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' %s", container)
 
     def sql(self, query):
         # The role sets up password authentication on the local socket too: the password file it keeps.
         return self.host.check_output(
             "PGPASSWORD=$(cat /etc/fediverse-deploy/postgres_password) docker exec -e PGPASSWORD mastodon-postgres"
-            " psql -X -A -t -U mastodon -d mastodon_production -c %s", query)
+            " psql -X -A -t -U mastodon -d mastodon_production -c %s",
+            query,
+        )
 
 
 @pytest.fixture
@@ -49,6 +49,4 @@ def instance(host):
 
 def spare_server_address():
     """The spare server's address as seen from this machine (outside the spare server)."""
-    return subprocess.check_output(
-        ["docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", SPARE_SERVER],
-        text=True).strip()
+    return subprocess.check_output(["docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", SPARE_SERVER], text=True).strip()

@@ -5,8 +5,8 @@ upgrade to the double's v4.7.1, refused upgrade to v4.7.2-broken-double).
 """
 
 import json
-from datetime import datetime
 import shlex
+from datetime import datetime
 
 import pytest
 
@@ -19,8 +19,8 @@ HTTPS = f"-H 'Host: {DOMAIN}' -H 'X-Forwarded-Proto: https'"
 def psql(host, sql):
     password = host.check_output("cat /etc/fediverse-deploy/postgres_password").strip()
     return host.check_output(
-        f"docker exec -e PGPASSWORD={shlex.quote(password)} mastodon-postgres "
-        f"psql -h 127.0.0.1 -U mastodon -d mastodon_production -tAc {shlex.quote(sql)}").strip()
+        f"docker exec -e PGPASSWORD={shlex.quote(password)} mastodon-postgres psql -h 127.0.0.1 -U mastodon -d mastodon_production -tAc {shlex.quote(sql)}"
+    ).strip()
 
 
 def web_curl(host, args):
@@ -56,8 +56,7 @@ def test_web_health_instance_and_production_checks(host):
     assert instance["contact"]["account"]["username"] == "owner"
     # Production Rails: plain HTTP is redirected, unknown hosts are refused, /health is exempt from both.
     assert web_curl(host, "-o /dev/null -w '%{http_code}' localhost:3000/api/v2/instance") == "301"
-    assert web_curl(host, "-o /dev/null -w '%{http_code}' -H 'Host: evil.test' -H 'X-Forwarded-Proto: https' "
-                          "localhost:3000/api/v2/instance") == "403"
+    assert web_curl(host, "-o /dev/null -w '%{http_code}' -H 'Host: evil.test' -H 'X-Forwarded-Proto: https' localhost:3000/api/v2/instance") == "403"
 
 
 def test_streaming_health(host):
@@ -72,13 +71,17 @@ def test_public_system_is_persistent_and_owned_by_991(host):
     directory = host.file("/var/lib/fediverse-deploy/mastodon/system")
     assert directory.is_directory and directory.uid == 991 and directory.gid == 991
     mounts = json.loads(host.check_output("docker inspect -f '{{json .Mounts}}' mastodon-web"))
-    assert {"Source": "/var/lib/fediverse-deploy/mastodon/system", "Destination": "/opt/mastodon/public/system"}.items() \
-        <= {k: v for m in mounts for k, v in m.items() if k in ("Source", "Destination")}.items()
+    assert {"Source": "/var/lib/fediverse-deploy/mastodon/system", "Destination": "/opt/mastodon/public/system"}.items() <= {
+        k: v for m in mounts for k, v in m.items() if k in ("Source", "Destination")
+    }.items()
 
 
 def test_owner_exists_with_role_owner(host):
-    row = psql(host, "SELECT r.name, u.approved, u.confirmed_at IS NOT NULL FROM accounts a JOIN users u "
-                     "ON u.account_id = a.id JOIN user_roles r ON r.id = u.role_id WHERE a.username = 'owner'")
+    row = psql(
+        host,
+        "SELECT r.name, u.approved, u.confirmed_at IS NOT NULL FROM accounts a JOIN users u "
+        "ON u.account_id = a.id JOIN user_roles r ON r.id = u.role_id WHERE a.username = 'owner'",
+    )
     assert row == "Owner|t|t"
     password = host.file("/etc/fediverse-deploy/mastodon_owner_password")
     assert password.mode == 0o600 and password.user == "root"
@@ -132,18 +135,18 @@ def test_upgrade_ran_both_migration_phases_in_order(host):
 
 def test_upgrade_took_a_backup_before_migrating(host):
     backups = sorted(host.check_output("ls -1 /var/backups/fediverse-deploy").split())
-    manifests = [json.loads(host.file(f"/var/backups/fediverse-deploy/{name}/manifest.json").content_string)
-                 for name in backups if not name.startswith(".")]
+    manifests = [json.loads(host.file(f"/var/backups/fediverse-deploy/{name}/manifest.json").content_string) for name in backups if not name.startswith(".")]
     before_upgrade = [m for m in manifests if m.get("reason") == "pre-upgrade" and m.get("mastodon_version") == "v4.7.0"]
     assert len(before_upgrade) == 1, manifests
     # The backup holds the database as 4.7.0 left it: without the pre-deployment migration of 4.7.1.
     assert before_upgrade[0]["schema_version"] < "20260901000001"
     # ... and was taken before the first migration of 4.7.1 began.
-    migration_began = float(psql(host, "SELECT extract(epoch FROM min(at)) FROM fediverse_double_rails_boots "
-                                       "WHERE release = '4.7.1' AND command LIKE 'rails db:migrate%'"))
+    migration_began = float(
+        psql(host, "SELECT extract(epoch FROM min(at)) FROM fediverse_double_rails_boots WHERE release = '4.7.1' AND command LIKE 'rails db:migrate%'")
+    )
     assert datetime.fromisoformat(before_upgrade[0]["created"]).timestamp() < migration_began
     # Every file of the backup is there, with the checksum SHA256SUMS lists.
-    name = [n for n, m in zip([b for b in backups if not b.startswith(".")], manifests) if m is before_upgrade[0]][0]
+    name = [n for n, m in zip([b for b in backups if not b.startswith(".")], manifests, strict=True) if m is before_upgrade[0]][0]
     assert host.run(f"cd /var/backups/fediverse-deploy/{name} && sha256sum --check --quiet SHA256SUMS").rc == 0
 
 
@@ -169,16 +172,18 @@ def test_api_token_replaced_after_revocation_and_works(host):
     assert me["username"] == "owner"
     headers = web_curl(host, f"-i {HTTPS} -H 'Authorization: Bearer {token}' localhost:3000/api/v1/lists")
     assert "x-ratelimit-remaining" in headers.lower()
-    denied = web_curl(host, f"{HTTPS} -o /dev/null -w '%{{http_code}}' -H 'Authorization: Bearer nope' "
-                            "localhost:3000/api/v1/accounts/verify_credentials")
+    denied = web_curl(host, f"{HTTPS} -o /dev/null -w '%{{http_code}}' -H 'Authorization: Bearer nope' localhost:3000/api/v1/accounts/verify_credentials")
     assert denied == "401"
 
 
-@pytest.mark.parametrize("change, message", [
-    ("ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY=", "ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY"),
-    ("DB_PASS=wrong", "password authentication failed"),
-    ("REDIS_NAMESPACE=mastodon", "REDIS_NAMESPACE is no longer supported"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ("ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY=", "ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY"),
+        ("DB_PASS=wrong", "password authentication failed"),
+        ("REDIS_NAMESPACE=mastodon", "REDIS_NAMESPACE is no longer supported"),
+    ],
+)
 def test_bad_configuration_fails_loudly(host, change, message):
     image = host.check_output("docker inspect -f '{{.Config.Image}}' mastodon-web")
     env = json.loads(host.check_output("docker inspect -f '{{json .Config.Env}}' mastodon-web"))
@@ -187,8 +192,7 @@ def test_bad_configuration_fails_loudly(host, change, message):
     host.run_expect([0], "install -m 600 /dev/null /root/bad.env")
     host.run_expect([0], f"printf '%s\\n' {' '.join(shlex.quote(item) for item in env)} > /root/bad.env")
     try:
-        result = host.run(f"timeout 60 docker run --rm --network mastodon_internal --env-file /root/bad.env {image} "
-                          "bundle exec puma -C config/puma.rb")
+        result = host.run(f"timeout 60 docker run --rm --network mastodon_internal --env-file /root/bad.env {image} bundle exec puma -C config/puma.rb")
     finally:
         host.run("rm -f /root/bad.env")
     assert result.rc == 1
@@ -204,8 +208,7 @@ def test_maintenance_timers(host, unit):
 
 
 def test_bad_input_refused_before_any_change(host):
-    domain_change, old_version, series_skip, downgrade = json.loads(
-        host.file("/var/tmp/molecule-mastodon-refusals").content_string)
+    domain_change, old_version, series_skip, downgrade = json.loads(host.file("/var/tmp/molecule-mastodon-refusals").content_string)
     assert "mastodon_local_domain" in domain_change and "mastodon_force_local_domain_change" in domain_change
     assert "mastodon_version" in old_version and "older than 4.4.0" in old_version
     assert "runs v4.7.0 and is asked to run v4.9.0" in series_skip and "deploy the newest v4.8.x first" in series_skip
@@ -215,14 +218,14 @@ def test_bad_input_refused_before_any_change(host):
 
 def test_mail_setting_restarts_web_and_sidekiq_only(host):
     lines = [line.split() for line in host.file("/var/tmp/molecule-mastodon-ids").content_string.splitlines()]
-    before, after = dict((l[0], l[1:]) for l in lines)["before-smtp"], dict((l[0], l[1:]) for l in lines)["after-smtp"]
-    web, streaming, sidekiq = (b != a for b, a in zip(before, after))
+    ids = {row[0]: row[1:] for row in lines}
+    before, after = ids["before-smtp"], ids["after-smtp"]
+    web, streaming, sidekiq = (b != a for b, a in zip(before, after, strict=True))
     assert web and sidekiq and not streaming
 
 
 def test_mastodon_47_rules_refused_before_any_change(host):
-    web_domain, owner_name, tls_and_starttls, endpoint_alone = json.loads(
-        host.file("/var/tmp/molecule-mastodon-refusals-47").content_string)
+    web_domain, owner_name, tls_and_starttls, endpoint_alone = json.loads(host.file("/var/tmp/molecule-mastodon-refusals-47").content_string)
     assert "mastodon_web_domain" in web_domain and "mastodon_force_web_domain_change" in web_domain
     assert "mastodon_owner_username" in owner_name and "first.last" in owner_name and "at most 30" in owner_name
     assert "mastodon_smtp_enable_starttls" in tls_and_starttls and "mutually exclusive" in tls_and_starttls
@@ -236,8 +239,7 @@ def test_mail_through_a_relay_without_login_is_delivered(host):
     mails go through Sidekiq's mailers queue, which the double refuses for an empty SMTP_LOGIN, as net-smtp."""
     env = host.file("/etc/fediverse-deploy/mastodon.env").content_string
     assert "SMTP_LOGIN" not in env
-    rows = psql(host, "SELECT status || ' ' || coalesce(error, '') FROM fediverse_double_mails"
-                      " WHERE recipient LIKE 'colleague%' ORDER BY id").splitlines()
+    rows = psql(host, "SELECT status || ' ' || coalesce(error, '') FROM fediverse_double_mails WHERE recipient LIKE 'colleague%' ORDER BY id").splitlines()
     assert [row.strip() for row in rows] == ["delivered"] * 3
 
 
@@ -246,11 +248,14 @@ def test_search_indices_created_once_when_search_is_first_enabled(host):
     assert rows == ["f|search.example.test"]
 
 
-@pytest.mark.parametrize("username, email, error", [
-    ("first.last", "first@example.test", "Failure/Error: username\n    invalid"),
-    ("a" * 31, "long@example.test", "Failure/Error: username\n    too_long"),
-    ("nodns", "nodns@mail.nothing.invalid", "Failure/Error: email\n    unreachable"),
-])
+@pytest.mark.parametrize(
+    "username, email, error",
+    [
+        ("first.last", "first@example.test", "Failure/Error: username\n    invalid"),
+        ("a" * 31, "long@example.test", "Failure/Error: username\n    too_long"),
+        ("nodns", "nodns@mail.nothing.invalid", "Failure/Error: email\n    unreachable"),
+    ],
+)
 def test_double_refuses_what_real_tootctl_refuses(host, username, email, error):
     """The rules the role checks first are enforced by the double too (docs/testing-double.md)."""
     result = host.run(f"docker exec mastodon-web tootctl accounts create {username} --email {email} --confirmed")

@@ -12,8 +12,7 @@ ALTERNATE_DOMAIN = "social.example.net"
 NAMES = sorted([DOMAIN, LOCAL_DOMAIN, ALTERNATE_DOMAIN])
 CONFIG_DIR = "/etc/fediverse-deploy/nginx"
 # What the LOCAL_DOMAIN must redirect to WEB_DOMAIN (Mastodon's docs, admin/config.md, WEB_DOMAIN).
-WELL_KNOWN = ("/.well-known/webfinger?resource=acct:admin@example.test", "/.well-known/host-meta",
-              "/.well-known/nodeinfo")
+WELL_KNOWN = ("/.well-known/webfinger?resource=acct:admin@example.test", "/.well-known/host-meta", "/.well-known/nodeinfo")
 
 
 class Client:
@@ -47,8 +46,7 @@ class Client:
 
     def served_certificate(self) -> dict:
         """serial, issuer, subject and DNS names of the certificate nginx serves for the domain."""
-        return self._describe(f"openssl s_client -connect 127.0.0.1:443 -servername {DOMAIN} </dev/null 2>/dev/null"
-                              " | openssl x509")
+        return self._describe(f"openssl s_client -connect 127.0.0.1:443 -servername {DOMAIN} </dev/null 2>/dev/null | openssl x509")
 
     def file_certificate(self, path: str) -> dict:
         return self._describe(f"openssl x509 -in {path}")

@@ -33,14 +33,28 @@ class Stack:
 
     def psql(self, sql: str, password: str | None, network: str = PRIVATE, host: str = "mastodon-postgres"):
         env = {"PGPASSWORD": password, "PGCONNECT_TIMEOUT": "5"} if password is not None else {"PGCONNECT_TIMEOUT": "5"}
-        return self.run(network, PG_IMAGE, "psql", "--no-psqlrc", "--no-password", "--tuples-only", "--no-align",
-                        "--host", host, "--username", "mastodon", "--dbname", "mastodon_production",
-                        "--command", sql, env=env)
+        return self.run(
+            network,
+            PG_IMAGE,
+            "psql",
+            "--no-psqlrc",
+            "--no-password",
+            "--tuples-only",
+            "--no-align",
+            "--host",
+            host,
+            "--username",
+            "mastodon",
+            "--dbname",
+            "mastodon_production",
+            "--command",
+            sql,
+            env=env,
+        )
 
     def redis(self, password: str | None, *command: str, network: str = PRIVATE, host: str = "mastodon-redis"):
         env = {"REDISCLI_AUTH": password} if password is not None else {}
-        return self.run(network, REDIS_IMAGE, "timeout", "10", "redis-cli", "--no-auth-warning", "-h", host, *command,
-                        env=env)
+        return self.run(network, REDIS_IMAGE, "timeout", "10", "redis-cli", "--no-auth-warning", "-h", host, *command, env=env)
 
     def tcp_open(self, network: str, address: str, port: int) -> bool:
         """Whether a TCP connection from a container on `network` to address:port succeeds."""

@@ -78,8 +78,7 @@ def parse_name(name: str) -> datetime.datetime | None:
         return None
 
 
-def select_kept(names: list[str], keep_daily: int, keep_weekly: int,
-                now: datetime.datetime | None = None) -> set[str]:
+def select_kept(names: list[str], keep_daily: int, keep_weekly: int, now: datetime.datetime | None = None) -> set[str]:
     """Which complete backups retention keeps: every one of the last 24 hours (a manual or pre-upgrade
     backup survives the timer's that night), the newest of each of the ``keep_daily`` most recent days
     that have a backup, and the newest of each of the ``keep_weekly`` most recent ISO weeks. Names that
@@ -101,8 +100,7 @@ def select_kept(names: list[str], keep_daily: int, keep_weekly: int,
     return kept
 
 
-def select_pruned(entries: list[str], keep_daily: int, keep_weekly: int, current: str | None = None,
-                  now: datetime.datetime | None = None) -> list[str]:
+def select_pruned(entries: list[str], keep_daily: int, keep_weekly: int, current: str | None = None, now: datetime.datetime | None = None) -> list[str]:
     """Entries of the backup directory to remove: complete backups retention does not keep, and partial
     ones (left by a run that died; the caller holds the lock, so none is being written) other than
     ``current``. Anything else in the directory is left alone."""
@@ -154,8 +152,9 @@ def read_manifest(directory: str) -> tuple[dict | None, list[str]]:
     if not isinstance(manifest, dict):
         return None, ["manifest.json is not a JSON object"]
     if manifest.get("format") != FORMAT:
-        return manifest, [f"manifest.json is of format {manifest.get('format')!r}; this command reads format {FORMAT}"
-                          " (restore it with the collection release that made it)"]
+        return manifest, [
+            f"manifest.json is of format {manifest.get('format')!r}; this command reads format {FORMAT} (restore it with the collection release that made it)"
+        ]
     return manifest, []
 
 
@@ -174,8 +173,7 @@ def verify_backup(directory: str) -> dict:
     problems += [f"unexpected {name}: a backup holds only {', '.join(known)}" for name in entries if name not in known]
     files = [name for name in known if name in entries]
     problems += [f"{name} is not a file" for name in files if not os.path.isfile(os.path.join(directory, name))]
-    digests = {name: sha256_file(os.path.join(directory, name)) for name in files
-               if name != "SHA256SUMS" and os.path.isfile(os.path.join(directory, name))}
+    digests = {name: sha256_file(os.path.join(directory, name)) for name in files if name != "SHA256SUMS" and os.path.isfile(os.path.join(directory, name))}
     if "SHA256SUMS" in entries:
         listed, sums_problems = read_sha256sums(directory)
         problems += sums_problems
@@ -195,10 +193,14 @@ def verify_backup(directory: str) -> dict:
         for name, entry in recorded.items() if isinstance(recorded, dict) else ():
             if name in known and name not in entries:
                 problems.append(f"{name} is missing (manifest.json lists it)")
-            elif name in digests and isinstance(entry, dict) and (
+            elif (
+                name in digests
+                and isinstance(entry, dict)
+                and (
                     entry.get("sha256", digests[name]) != digests[name]
-                    or entry.get("size", os.path.getsize(os.path.join(directory, name)))
-                    != os.path.getsize(os.path.join(directory, name))):
+                    or entry.get("size", os.path.getsize(os.path.join(directory, name))) != os.path.getsize(os.path.join(directory, name))
+                )
+            ):
                 problems.append(f"{name} does not match manifest.json")
     return {"problems": list(dict.fromkeys(problems)), "files": files, "manifest": manifest}
 
@@ -257,8 +259,8 @@ class Lock:
                     self.handle.close()
                     self.handle = None
                     raise BackupError(
-                        f"another backup is running (lock {self.path} is held); "
-                        + ("waited %ss" % wait if wait > 0 else "pass --wait SECONDS to wait for it")) from None
+                        f"another backup is running (lock {self.path} is held); " + ("waited %ss" % wait if wait > 0 else "pass --wait SECONDS to wait for it")
+                    ) from None
                 time.sleep(poll)
 
     def release(self) -> None:
@@ -316,8 +318,14 @@ def execute(argv: list[str], env_extra: dict[str, str], stdin: str | None) -> tu
 
 def pg_call(config: dict, env: dict[str, str], **what: object) -> dict:
     """stack_exec's call for ``what`` (sql=... or argv=...) in the Postgres container, as the database user."""
-    params = {"container": config["postgres_container"], "docker": config["docker"], "user": config["db_user"],
-              "database": config["db_name"], "port": config["postgres_port"], **what}
+    params = {
+        "container": config["postgres_container"],
+        "docker": config["docker"],
+        "user": config["db_user"],
+        "database": config["db_name"],
+        "port": config["postgres_port"],
+        **what,
+    }
     return stack_exec.build_call(params, env.get("PGPASSWORD"))
 
 
@@ -341,16 +349,34 @@ def postgres_env(config: dict) -> dict[str, str]:
 def database_facts(config: dict, env: dict[str, str]) -> tuple[str | None, int | None]:
     """(newest schema migration or None, the server's major)."""
     major = query(config, env, "SHOW server_version_num", "reading the PostgreSQL version")
-    schema = query(config, env, "SELECT CASE WHEN to_regclass('public.schema_migrations') IS NULL THEN '' "
-                                "ELSE (SELECT max(version) FROM schema_migrations) END", "reading the schema version")
+    schema = query(
+        config,
+        env,
+        "SELECT CASE WHEN to_regclass('public.schema_migrations') IS NULL THEN '' ELSE (SELECT max(version) FROM schema_migrations) END",
+        "reading the schema version",
+    )
     return (schema or None), int(major) // 10000
 
 
 def dump_database(config: dict, env: dict[str, str], path: str) -> None:
     # -e PGPASSWORD without a value: docker takes it from this process' environment, never from argv.
-    call = pg_call(config, env, argv=["pg_dump", "--format=custom", "--no-password", "--host", "127.0.0.1",
-                                      "--port", str(config["postgres_port"]), "-U", config["db_user"],
-                                      "-d", config["db_name"]])
+    call = pg_call(
+        config,
+        env,
+        argv=[
+            "pg_dump",
+            "--format=custom",
+            "--no-password",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(config["postgres_port"]),
+            "-U",
+            config["db_user"],
+            "-d",
+            config["db_name"],
+        ],
+    )
     run_to_file(call["argv"], path, call["env"], "pg_dump")
 
 
@@ -358,10 +384,8 @@ def dump_redis(config: dict, path: str) -> None:
     password = read_first_line(config["redis_password_file"]) if config.get("redis_password_file") else None
     env = {"REDISCLI_AUTH": password} if password else {}
     # Into a file inside the container first: redis-cli 7.0 appends its EOF marker when writing to stdout.
-    script = ('f=$(mktemp) && redis-cli --no-auth-warning --rdb "$f" >/dev/null 2>&1 && cat "$f"; '
-              'rc=$?; rm -f "$f"; exit $rc')
-    argv = [config["docker"], "exec", *(["-e", "REDISCLI_AUTH"] if env else []), config["redis_container"],
-            "sh", "-c", script]
+    script = 'f=$(mktemp) && redis-cli --no-auth-warning --rdb "$f" >/dev/null 2>&1 && cat "$f"; rc=$?; rm -f "$f"; exit $rc'
+    argv = [config["docker"], "exec", *(["-e", "REDISCLI_AUTH"] if env else []), config["redis_container"], "sh", "-c", script]
     run_to_file(argv, path, env, "redis-cli --rdb")
     if os.path.getsize(path) < 9:
         raise BackupError("redis-cli --rdb wrote no snapshot")
@@ -439,8 +463,7 @@ def take_backup(config: dict, reason: str) -> dict:
             "name": name,
             "created": datetime.datetime.strptime(name, NAME_FORMAT).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "reason": reason,
-            "mastodon_version": read_first_line(config.get("deployed_version_file", "")) if config.get(
-                "deployed_version_file") else None,
+            "mastodon_version": read_first_line(config.get("deployed_version_file", "")) if config.get("deployed_version_file") else None,
             "schema_version": schema_version,
             "postgres_major": postgres_major,
             "local_domain": read_env_value(os.path.join(config["config_dir"], "mastodon.env"), "LOCAL_DOMAIN"),
@@ -448,8 +471,7 @@ def take_backup(config: dict, reason: str) -> dict:
             "database_user": config["db_user"],
             "config_files": config_files,
             "media_includes_cache": bool(config.get("include_cache", False)),
-            "files": {f: {"size": os.path.getsize(os.path.join(partial, f)),
-                          "sha256": sha256_file(os.path.join(partial, f))} for f in files},
+            "files": {f: {"size": os.path.getsize(os.path.join(partial, f)), "sha256": sha256_file(os.path.join(partial, f))} for f in files},
         }
         write_text(os.path.join(partial, "manifest.json"), json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         files.append("manifest.json")
@@ -518,8 +540,7 @@ def _terminated(signum, _frame):
 def verify_main(argv: list[str]) -> int:
     """`verify PATH`: one JSON object on stdout (backup, ok, problems, files, manifest); exit 0 when the backup is
     whole, 1 when it has problems (one FAILED line on stderr), 2 for a wrong call."""
-    parser = argparse.ArgumentParser(prog="fediverse-deploy-backup verify",
-                                     description="Check a backup directory: its files, SHA256SUMS and manifest.json.")
+    parser = argparse.ArgumentParser(prog="fediverse-deploy-backup verify", description="Check a backup directory: its files, SHA256SUMS and manifest.json.")
     parser.add_argument("path", help="the backup directory")
     args = parser.parse_args(argv)
     path = os.path.abspath(args.path)
@@ -538,11 +559,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["verify"]:
         return verify_main(argv[1:])
-    parser = argparse.ArgumentParser(prog="fediverse-deploy-backup", description=__doc__,
-                                     epilog="fediverse-deploy-backup verify PATH checks a backup (see verify --help).")
+    parser = argparse.ArgumentParser(
+        prog="fediverse-deploy-backup", description=__doc__, epilog="fediverse-deploy-backup verify PATH checks a backup (see verify --help)."
+    )
     parser.add_argument("--reason", default="manual", help="recorded in manifest.json (timer, manual, pre-upgrade...)")
-    parser.add_argument("--wait", type=float, default=0, metavar="SECONDS",
-                        help="wait this long for a backup that is already running (default: fail at once)")
+    parser.add_argument("--wait", type=float, default=0, metavar="SECONDS", help="wait this long for a backup that is already running (default: fail at once)")
     parser.add_argument("--config", default=DEFAULT_CONFIG, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not re.match(r"^[A-Za-z0-9_.-]{1,64}$", args.reason):
@@ -572,8 +593,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if lock is not None:
             lock.release()
-    print(json.dumps({k: result[k] for k in ("backup", "name", "created", "reason", "mastodon_version",
-                                             "schema_version", "postgres_major", "size", "pruned")}))
+    print(json.dumps({k: result[k] for k in ("backup", "name", "created", "reason", "mastodon_version", "schema_version", "postgres_major", "size", "pruned")}))
     print(f"{PREFIX} OK {result['backup']}", file=sys.stderr)
     return 0
 

@@ -31,8 +31,11 @@ WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 HEALTH_PATHS = ("/health", "/api/v1/streaming/health")
 # ActionDispatch::SSL's default (Rails 7+: two years, includeSubDomains); Mastodon sets no hsts options.
 RAILS_HSTS = "max-age=63072000; includeSubDomains"
-RSS_FEED = b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>stub feed</title>' \
-    + b"<item><title>a post</title></item>" * 20 + b"</channel></rss>\n"
+RSS_FEED = (
+    b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>stub feed</title>'
+    + b"<item><title>a post</title></item>" * 20
+    + b"</channel></rss>\n"
+)
 ERROR_PAGE = b"<!DOCTYPE html><html><body><h1>upstream stub: public/500.html</h1></body></html>\n"
 
 

@@ -40,8 +40,9 @@ def _yaml(path):
 
 
 def _roles():
-    return sorted(os.path.basename(os.path.dirname(os.path.dirname(path)))
-                  for path in glob.glob(os.path.join(ROOT, "roles", "*", "meta", "argument_specs.yml")))
+    return sorted(
+        os.path.basename(os.path.dirname(os.path.dirname(path))) for path in glob.glob(os.path.join(ROOT, "roles", "*", "meta", "argument_specs.yml"))
+    )
 
 
 def _resolved_defaults(role):
@@ -99,8 +100,9 @@ def test_spec_defaults_equal_role_defaults(role):
             continue
         if (role, name) in PLACEHOLDERS:
             if option.get("default") != PLACEHOLDERS[(role, name)]:
-                wrong.append("%s (%s): a placeholder, documented as %r, but the spec says %r"
-                             % (name, entry_point, PLACEHOLDERS[(role, name)], option.get("default")))
+                wrong.append(
+                    "%s (%s): a placeholder, documented as %r, but the spec says %r" % (name, entry_point, PLACEHOLDERS[(role, name)], option.get("default"))
+                )
             continue
         if "default" not in option:
             # A required option (no default in effect) keeps an empty stand-in in defaults/main.yml.

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from conftest import BACKUP_DIR, COMMAND, complete_backups, fetch_through_nginx, only_on, remote_avatar_path
 
 
@@ -48,8 +47,7 @@ def test_retention_prunes_old_backups_and_stale_partials(host):
     # that is not a backup. With the defaults (7 daily, 4 weekly) the newest run keeps today's backups,
     # the 6 newest old days, and nothing else of weeks already represented.
     names = [f"202001{day:02d}T030000Z" for day in range(1, 11)]
-    host.check_output(f"cd {BACKUP_DIR} && mkdir {' '.join(names)} .20200111T030000Z.partial"
-                      " && touch README-not-a-backup")
+    host.check_output(f"cd {BACKUP_DIR} && mkdir {' '.join(names)} .20200111T030000Z.partial && touch README-not-a-backup")
     result = host.run(f"{COMMAND} --reason retention-test")
     assert result.rc == 0, result.stderr
     left = host.check_output(f"ls -A {BACKUP_DIR}").split()
@@ -81,7 +79,8 @@ def test_a_second_backup_is_refused_while_one_runs_and_waits_with_wait(host):
     out = host.check_output(
         "flock /run/fediverse-deploy-backup.lock sleep 8 & sleep 1;"
         f" {COMMAND} >/dev/null 2>/tmp/second.err; echo refused=$?;"
-        f" {COMMAND} --wait 60 >/tmp/waited.out 2>/dev/null; echo waited=$?; wait")
+        f" {COMMAND} --wait 60 >/tmp/waited.out 2>/dev/null; echo waited=$?; wait"
+    )
     assert "refused=1" in out and "waited=0" in out
     assert "another backup is running" in host.file("/tmp/second.err").content_string
     assert json.loads(host.file("/tmp/waited.out").content_string)["backup"].startswith(BACKUP_DIR + "/")

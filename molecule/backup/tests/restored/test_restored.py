@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from conftest import DOMAIN, PSQL, REMOTE_ACCOUNT, ROW_JSON, fetch_through_nginx, only_on, remote_avatar_path, sql
 
 
@@ -14,8 +13,7 @@ def restored_server(host):
 
 def test_every_row_is_back(host, record):
     for table, rows in record["rows"].items():
-        out = host.check_output(
-            f"{PSQL} -c %s", f"COPY (SELECT ({ROW_JSON})::text FROM {table} t ORDER BY 1) TO STDOUT")
+        out = host.check_output(f"{PSQL} -c %s", f"COPY (SELECT ({ROW_JSON})::text FROM {table} t ORDER BY 1) TO STDOUT")
         assert out.splitlines() == rows, table
 
 
@@ -42,7 +40,8 @@ def test_same_secrets_and_media(host, record):
     now = host.check_output(
         "cd /etc/fediverse-deploy && sha256sum mastodon_secrets.env mastodon.env postgres_password redis_password"
         " mastodon_owner_password mastodon_api_token && cd /var/lib/fediverse-deploy/mastodon/system"
-        " && find . -type f ! -path './cache/*' -exec sha256sum {} + | sed 's/^/media /'")
+        " && find . -type f ! -path './cache/*' -exec sha256sum {} + | sed 's/^/media /'"
+    )
     assert sorted(now.splitlines()) == sorted(record["sums"])
 
 
@@ -70,15 +69,16 @@ def test_secrets_are_root_only(host):
 def test_the_owners_token_still_works_over_https(host):
     out = host.check_output(
         "curl -s --cacert /etc/fediverse-deploy/nginx/tls/selfsigned/fullchain.pem"
-        f" -H \"Authorization: Bearer $(cat /etc/fediverse-deploy/mastodon_api_token)\""
-        f" https://{DOMAIN}/api/v1/accounts/verify_credentials")
+        f' -H "Authorization: Bearer $(cat /etc/fediverse-deploy/mastodon_api_token)"'
+        f" https://{DOMAIN}/api/v1/accounts/verify_credentials"
+    )
     assert json.loads(out)["username"] == "owner"
 
 
 def test_follows_and_list_through_the_api(host):
     def api(path):
-        return json.loads(host.check_output(
-            f"curl -sk -H \"Authorization: Bearer $(cat /etc/fediverse-deploy/mastodon_api_token)\" 'https://{DOMAIN}{path}'"))
+        return json.loads(host.check_output(f"curl -sk -H \"Authorization: Bearer $(cat /etc/fediverse-deploy/mastodon_api_token)\" 'https://{DOMAIN}{path}'"))
+
     owner = api("/api/v1/accounts/verify_credentials")
     following = {account["acct"] for account in api(f"/api/v1/accounts/{owner['id']}/following?limit=80")}
     assert {"alice", "carol"} <= following
@@ -88,8 +88,9 @@ def test_follows_and_list_through_the_api(host):
 
 
 def test_redis_came_back_with_the_backups_password(host):
-    out = host.check_output("REDISCLI_AUTH=$(cat /etc/fediverse-deploy/redis_password) docker exec -e REDISCLI_AUTH"
-                            " mastodon-redis redis-cli --no-auth-warning ping")
+    out = host.check_output(
+        "REDISCLI_AUTH=$(cat /etc/fediverse-deploy/redis_password) docker exec -e REDISCLI_AUTH mastodon-redis redis-cli --no-auth-warning ping"
+    )
     assert out == "PONG"
     assert host.file("/var/lib/fediverse-deploy/redis/appendonlydir/appendonly.aof.manifest").exists
 

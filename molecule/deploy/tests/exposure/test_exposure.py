@@ -11,7 +11,6 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from conftest import DOMAIN, SPARE_SERVER, spare_server_address
 
 SCANNER = "fediverse-test/scanner:bookworm"
@@ -19,17 +18,15 @@ SCANNER = "fediverse-test/scanner:bookworm"
 # exporters' ports (Prometheus, node, postgres, redis and nginx exporters).
 PRIVATE_PORTS = [3000, 4000, 5432, 6379, 9090, 9100, 9113, 9121, 9187, 9394]
 # testssl.sh's cipher categories below "STRONG" (AEAD): none may be offered, obsolete CBC included.
-WEAK_CIPHER_LISTS = ["cipherlist_NULL", "cipherlist_aNULL", "cipherlist_EXPORT", "cipherlist_LOW", "cipherlist_3DES_IDEA",
-                     "cipherlist_AVERAGE"]
+WEAK_CIPHER_LISTS = ["cipherlist_NULL", "cipherlist_aNULL", "cipherlist_EXPORT", "cipherlist_LOW", "cipherlist_3DES_IDEA", "cipherlist_AVERAGE"]
 
 
 def scanner(*argv, volume=None):
     network = subprocess.check_output(
-        ["docker", "inspect", "-f", "{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}", SPARE_SERVER],
-        text=True).split()[0]
+        ["docker", "inspect", "-f", "{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}", SPARE_SERVER], text=True
+    ).split()[0]
     mount = ["-v", f"{volume}:/scan"] if volume else []
-    result = subprocess.run(["docker", "run", "--rm", "--network", network, *mount, SCANNER, *argv],
-                            capture_output=True, text=True, timeout=900, check=False)
+    result = subprocess.run(["docker", "run", "--rm", "--network", network, *mount, SCANNER, *argv], capture_output=True, text=True, timeout=900, check=False)
     assert result.returncode == 0 or volume, (argv, result.returncode, result.stderr[-2000:])
     return result.stdout
 
@@ -46,8 +43,7 @@ def open_ports():
     """Every TCP port (1-65535) that accepts a connection."""
     # The firewall drops what it does not allow: short timeouts on this local bridge, or ~2 min of waiting.
     # A probe lost anyway would make an open port look filtered: the private ports get a patient scan below.
-    scanned, states = nmap_states("-p-", "-T4", "--max-retries", "1", "--min-rate", "5000",
-                                  "--initial-rtt-timeout", "50ms", "--max-rtt-timeout", "100ms")
+    scanned, states = nmap_states("-p-", "-T4", "--max-retries", "1", "--min-rate", "5000", "--initial-rtt-timeout", "50ms", "--max-rtt-timeout", "100ms")
     assert scanned == 65535, scanned
     return {port for port, state in states.items() if state == "open"}
 
@@ -65,8 +61,23 @@ def tls_findings(tmp_path_factory):
     """testssl.sh's findings by id (protocols, cipher categories, HTTP headers), from its JSON file."""
     out = tmp_path_factory.mktemp("testssl")
     out.chmod(0o777)
-    scanner("testssl", "--quiet", "--color", "0", "--warnings", "off", "--protocols", "--std", "--headers",
-            "--ip", spare_server_address(), "--jsonfile", "/scan/testssl.json", f"https://{DOMAIN}/", volume=out)
+    scanner(
+        "testssl",
+        "--quiet",
+        "--color",
+        "0",
+        "--warnings",
+        "off",
+        "--protocols",
+        "--std",
+        "--headers",
+        "--ip",
+        spare_server_address(),
+        "--jsonfile",
+        "/scan/testssl.json",
+        f"https://{DOMAIN}/",
+        volume=out,
+    )
     findings = json.loads((out / "testssl.json").read_text())
     return {finding["id"]: finding for finding in findings}
 

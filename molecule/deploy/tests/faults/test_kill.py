@@ -7,7 +7,6 @@ A SIGKILL to the container's main process from the host is what a crash or the O
 import time
 
 import pytest
-
 from conftest import STACK
 
 

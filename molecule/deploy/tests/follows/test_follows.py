@@ -6,8 +6,7 @@ from conftest import DOMAIN
 
 
 def api(host, path):
-    out = host.check_output(
-        f"curl -sk -H \"Authorization: Bearer $(cat /etc/fediverse-deploy/mastodon_api_token)\" 'https://{DOMAIN}{path}'")
+    out = host.check_output(f"curl -sk -H \"Authorization: Bearer $(cat /etc/fediverse-deploy/mastodon_api_token)\" 'https://{DOMAIN}{path}'")
     return json.loads(out)
 
 

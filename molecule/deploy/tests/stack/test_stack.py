@@ -4,7 +4,6 @@ import json
 import socket
 
 import pytest
-
 from conftest import DOMAIN, MARKER, STACK, spare_server_address
 
 
@@ -68,8 +67,7 @@ def test_from_outside_only_http_and_https_answer(port, reachable):
 
 @pytest.mark.parametrize("container,port", [("mastodon-postgres", 5432), ("mastodon-redis", 6379)])
 def test_database_and_redis_only_reachable_on_their_private_network(host, container, port):
-    address = host.check_output(
-        "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' %s", container)
+    address = host.check_output("docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' %s", container)
     probe = f"timeout 5 bash -c '</dev/tcp/{address}/{port}'"
     image = "fediverse-test/redis:7"
     # From a container on another Docker network: nothing. (Root on the spare server itself can reach a

@@ -68,10 +68,7 @@ def test_acme_challenge_path_is_served_on_port_80(host, client):
 
 def handshake(host, protocol: str, port: int = 443):
     # SECLEVEL=0 lets Debian's OpenSSL offer TLS 1.0/1.1 at all, so a refusal really comes from the server.
-    return host.run(
-        f"openssl s_client -connect 127.0.0.1:{port} -servername {DOMAIN} -{protocol} "
-        f"-cipher 'DEFAULT:@SECLEVEL=0' </dev/null"
-    )
+    return host.run(f"openssl s_client -connect 127.0.0.1:{port} -servername {DOMAIN} -{protocol} -cipher 'DEFAULT:@SECLEVEL=0' </dev/null")
 
 
 def test_tls_1_2_and_1_3_accepted(host):
@@ -105,15 +102,21 @@ def test_http2_is_offered(client):
 
 def test_exactly_one_hsts_header_as_nginx_hsts_says(client):
     # Proxied to web (which adds Rails' own), static, media from disk, streaming, and nginx's own errors.
-    for path in ("/", "/api/v2/instance", "/health", "/packs/app.js", "/system/media_attachments/files/test.txt",
-                 "/api/v1/streaming/health", "/system/missing.png"):
+    for path in (
+        "/",
+        "/api/v2/instance",
+        "/health",
+        "/packs/app.js",
+        "/system/media_attachments/files/test.txt",
+        "/api/v1/streaming/health",
+        "/system/missing.png",
+    ):
         _status, *pairs = client.header_lines(f"https://{DOMAIN}{path}")
         assert [value for name, value in pairs if name == "strict-transport-security"] == [HSTS], path
 
 
 def test_the_stub_sends_rails_hsts_so_the_test_above_can_fail(host):
-    answer = host.check_output("docker exec mastodon-nginx curl -sS -o /dev/null -D - -H 'X-Forwarded-Proto: https' "
-                               "http://mastodon-web:3000/")
+    answer = host.check_output("docker exec mastodon-nginx curl -sS -o /dev/null -D - -H 'X-Forwarded-Proto: https' http://mastodon-web:3000/")
     assert "Strict-Transport-Security: max-age=63072000; includeSubDomains" in answer
 
 
@@ -154,12 +157,26 @@ def test_websocket_upgrade_reaches_streaming(host):
 def test_upload_limit_matches_mastodon(host, client):
     host.run_expect([0], "truncate -s 20M /tmp/upload-20m && truncate -s 100M /tmp/upload-100m")
     try:
-        ok = json.loads(client.curl("-k", "-X", "POST", "-H", "Content-Type: application/octet-stream",
-                                    "--data-binary", "@/tmp/upload-20m", f"https://{DOMAIN}/api/v2/media"))
+        ok = json.loads(
+            client.curl(
+                "-k", "-X", "POST", "-H", "Content-Type: application/octet-stream", "--data-binary", "@/tmp/upload-20m", f"https://{DOMAIN}/api/v2/media"
+            )
+        )
         assert ok["body_length"] == 20 * 1024 * 1024
-        status = client.curl("-k", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
-                             "-H", "Content-Type: application/octet-stream",
-                             "--data-binary", "@/tmp/upload-100m", f"https://{DOMAIN}/api/v2/media")
+        status = client.curl(
+            "-k",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/octet-stream",
+            "--data-binary",
+            "@/tmp/upload-100m",
+            f"https://{DOMAIN}/api/v2/media",
+        )
         assert status == "413"
     finally:
         host.run("rm -f /tmp/upload-20m /tmp/upload-100m")

@@ -1,7 +1,6 @@
 """After converge: both services healthy, private, password-protected, sized, and restarted after a crash."""
 
 import pytest
-
 from conftest import OUTSIDE, PRIVATE, SECRETS
 
 SERVICES = [("mastodon-postgres", 5432, "postgres"), ("mastodon-redis", 6379, "redis")]
@@ -69,15 +68,17 @@ def test_nothing_listens_on_the_spare_servers_own_network(stack, host, name, por
 def test_postgres_settings_sized_from_memory(stack):
     # postgres_memory_mb=1024 in this scenario: 25 % and 75 %.
     password = stack.secret("postgres")
-    values = stack.psql("SELECT current_setting('shared_buffers'), current_setting('effective_cache_size'),"
-                        " current_setting('max_connections'), current_setting('password_encryption')", password)
+    values = stack.psql(
+        "SELECT current_setting('shared_buffers'), current_setting('effective_cache_size'),"
+        " current_setting('max_connections'), current_setting('password_encryption')",
+        password,
+    )
     assert values.stdout.strip() == "256MB|768MB|100|scram-sha-256"
 
 
 def test_redis_persists_and_never_evicts(stack):
     password = stack.secret("redis")
-    for key, value in [("appendonly", "yes"), ("appendfsync", "everysec"), ("maxmemory-policy", "noeviction"),
-                       ("save", "3600 1 300 100 60 10000")]:
+    for key, value in [("appendonly", "yes"), ("appendfsync", "everysec"), ("maxmemory-policy", "noeviction"), ("save", "3600 1 300 100 60 10000")]:
         assert stack.redis(password, "config", "get", key).stdout.split("\n")[1] == value
 
 

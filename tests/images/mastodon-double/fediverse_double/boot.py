@@ -36,21 +36,23 @@ def check_config():
     missing = [key for key in AR_KEYS if not os.environ.get(key)]
     if missing:
         raise BootError(
-            "Mastodon now requires that these variables are set: " + ", ".join(missing)
+            "Mastodon now requires that these variables are set: "
+            + ", ".join(missing)
             + ". Run `bin/rails db:encryption:init` to generate new secrets and then assign the environment"
-            " variables.")
+            " variables."
+        )
     placeholder = [key for key in AR_KEYS if os.environ[key].endswith("DO_NOT_USE_IN_PRODUCTION")]
     if placeholder:
         raise BootError("Refusing to start with placeholder values in " + ", ".join(placeholder))
     if not os.environ.get("SECRET_KEY_BASE"):
-        raise BootError("ArgumentError: Missing `secret_key_base` for 'production' environment,"
-                        " set this string with `bin/rails credentials:edit`")
+        raise BootError("ArgumentError: Missing `secret_key_base` for 'production' environment, set this string with `bin/rails credentials:edit`")
 
 
 def check_redis_namespace():
     if "REDIS_NAMESPACE" in os.environ:
-        raise BootError("REDIS_NAMESPACE is no longer supported, and a migration is required."
-                        " Please see https://github.com/mastodon/mastodon/pull/33220 for details.")
+        raise BootError(
+            "REDIS_NAMESPACE is no longer supported, and a migration is required. Please see https://github.com/mastodon/mastodon/pull/33220 for details."
+        )
 
 
 def db_params():
@@ -59,9 +61,11 @@ def db_params():
     if url:
         parts = urlsplit(url)
         return {
-            "host": parts.hostname or "localhost", "port": parts.port or 5432,
+            "host": parts.hostname or "localhost",
+            "port": parts.port or 5432,
             "dbname": parts.path.lstrip("/") or "mastodon_production",
-            "user": unquote(parts.username or "mastodon"), "password": unquote(parts.password or ""),
+            "user": unquote(parts.username or "mastodon"),
+            "password": unquote(parts.password or ""),
         }
     return {
         "host": os.environ.get("DB_HOST", "localhost"),
@@ -84,15 +88,17 @@ def redis_params():
     url = os.environ.get("REDIS_URL")
     if url:
         parts = urlsplit(url)
-        return (parts.hostname or "localhost", parts.port or 6379,
-                unquote(parts.username or "") or None, unquote(parts.password or "") or None)
-    return (os.environ.get("REDIS_HOST", "localhost"), int(os.environ.get("REDIS_PORT", "6379")),
-            os.environ.get("REDIS_USER") or None, os.environ.get("REDIS_PASSWORD") or None)
+        return (parts.hostname or "localhost", parts.port or 6379, unquote(parts.username or "") or None, unquote(parts.password or "") or None)
+    return (
+        os.environ.get("REDIS_HOST", "localhost"),
+        int(os.environ.get("REDIS_PORT", "6379")),
+        os.environ.get("REDIS_USER") or None,
+        os.environ.get("REDIS_PASSWORD") or None,
+    )
 
 
 def _resp(*words):
-    return b"".join([f"*{len(words)}\r\n".encode()]
-                    + [f"${len(w.encode())}\r\n".encode() + w.encode() + b"\r\n" for w in words])
+    return b"".join([f"*{len(words)}\r\n".encode()] + [f"${len(w.encode())}\r\n".encode() + w.encode() + b"\r\n" for w in words])
 
 
 def check_redis():

@@ -29,11 +29,14 @@ def settings_error(env=None):
         return "ArgumentError: SMTP-AUTH requested but missing secret phrase"
     implicit_tls = any(env.get(name, "").lower() in TRUE for name in ("SMTP_TLS", "SMTP_SSL"))
     starttls = env.get("SMTP_ENABLE_STARTTLS") in ("auto", "always") or (
-        "SMTP_ENABLE_STARTTLS" not in env and env.get("SMTP_ENABLE_STARTTLS_AUTO", "true") != "false")
+        "SMTP_ENABLE_STARTTLS" not in env and env.get("SMTP_ENABLE_STARTTLS_AUTO", "true") != "false"
+    )
     if implicit_tls and starttls:
-        return ("ArgumentError: :enable_starttls and :tls are mutually exclusive. Set :tls if you're on an SMTPS"
-                " connection. Set :enable_starttls if you're on an SMTP connection and using STARTTLS for secure"
-                " TLS upgrade.")
+        return (
+            "ArgumentError: :enable_starttls and :tls are mutually exclusive. Set :tls if you're on an SMTPS"
+            " connection. Set :enable_starttls if you're on an SMTP connection and using STARTTLS for secure"
+            " TLS upgrade."
+        )
     if not env.get("SMTP_SERVER"):
         return 'Errno::ECONNREFUSED: Connection refused - connect(2) for "localhost" port 25'
     return None
@@ -44,7 +47,8 @@ def deliver_pending(conn):
     error = settings_error()
     with conn, conn.cursor() as cur:
         cur.execute(MAILS_DDL)
-        cur.execute("UPDATE fediverse_double_mails SET status = %s, error = %s,"
-                    " delivered_at = CASE WHEN %s IS NULL THEN now() END WHERE status = 'queued'",
-                    ("failed" if error else "delivered", error, error))
+        cur.execute(
+            "UPDATE fediverse_double_mails SET status = %s, error = %s, delivered_at = CASE WHEN %s IS NULL THEN now() END WHERE status = 'queued'",
+            ("failed" if error else "delivered", error, error),
+        )
         return cur.rowcount

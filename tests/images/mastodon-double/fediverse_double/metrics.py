@@ -81,6 +81,7 @@ def serve_in_background(server):
 
 # --- bin/prometheus_exporter: the collector ---------------------------------------------------------------
 
+
 class Collector:
     def __init__(self):
         self.lock = threading.Lock()
@@ -99,8 +100,10 @@ class Collector:
         with self.lock:
             requests = [({"controller": c, "action": a, "status": s}, n) for (c, a, s), n in sorted(self.requests.items())]
             received = self.received
-        families = [("collector_working", "gauge", "Is the master process collector able to collect metrics", [({}, 1)]),
-                     ("collector_metrics_total", "counter", "Total metrics processed by exporter web.", [({}, received)])]
+        families = [
+            ("collector_working", "gauge", "Is the master process collector able to collect metrics", [({}, 1)]),
+            ("collector_metrics_total", "counter", "Total metrics processed by exporter web.", [({}, received)]),
+        ]
         if requests:
             families.append(("http_requests_total", "counter", "Total HTTP requests from web app.", requests))
         return families
@@ -134,13 +137,15 @@ def collector_main(args):
 
 # --- Puma: one report per request to the collector ----------------------------------------------------------
 
+
 class WebReporter:
     """PrometheusExporter::Middleware through PrometheusExporter::Client: requests are queued and sent from a
     thread; a collector that is away loses them (the real client drops what it cannot send, the app goes on)."""
 
     def __init__(self):
-        self.url = "http://{}:{}/send-metrics".format(os.environ.get("PROMETHEUS_EXPORTER_HOST", "localhost"),
-                                                      os.environ.get("PROMETHEUS_EXPORTER_PORT", "9394"))
+        self.url = "http://{}:{}/send-metrics".format(
+            os.environ.get("PROMETHEUS_EXPORTER_HOST", "localhost"), os.environ.get("PROMETHEUS_EXPORTER_PORT", "9394")
+        )
         self.pending = queue.Queue(maxsize=10000)
         threading.Thread(target=self._send_forever, daemon=True).start()
 
@@ -156,12 +161,12 @@ class WebReporter:
             if message["type"] == "http.response.start":
                 self.report(message["status"], controller, action)
             await send(message)
+
         return send_and_report
 
     def report(self, status, controller, action):
         try:
-            self.pending.put_nowait({"type": "web", "status": status,
-                                     "default_labels": {"controller": controller, "action": action}})
+            self.pending.put_nowait({"type": "web", "status": status, "default_labels": {"controller": controller, "action": action}})
         except queue.Full:
             pass
 
@@ -176,6 +181,7 @@ class WebReporter:
 
 # --- Sidekiq: the local exporter -----------------------------------------------------------------------------
 
+
 def start_sidekiq_exporter(queues, concurrency):
     """Mastodon::PrometheusExporter::LocalServer in a Sidekiq process, if switched on; None otherwise."""
     if not (enabled("MASTODON_PROMETHEUS_EXPORTER_ENABLED") and enabled("MASTODON_PROMETHEUS_EXPORTER_LOCAL")):
@@ -183,14 +189,15 @@ def start_sidekiq_exporter(queues, concurrency):
     detailed = enabled("MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS")
 
     def render():
-        families = [("sidekiq_process_busy", "gauge", "Number of running jobs", [({"quiet": "false"}, 0)]),
-                    ("sidekiq_process_concurrency", "gauge", "Concurrency", [({"quiet": "false"}, concurrency)])]
+        families = [
+            ("sidekiq_process_busy", "gauge", "Number of running jobs", [({"quiet": "false"}, 0)]),
+            ("sidekiq_process_concurrency", "gauge", "Concurrency", [({"quiet": "false"}, concurrency)]),
+        ]
         if detailed:
             # The double runs no job late: every queue it works is empty, with no latency.
             families += [
                 ("sidekiq_queue_backlog", "gauge", "Size of the sidekiq queue.", [({"queue": q}, 0) for q in queues]),
-                ("sidekiq_queue_latency_seconds", "gauge", "Latency of the sidekiq queue.",
-                 [({"queue": q}, 0) for q in queues]),
+                ("sidekiq_queue_latency_seconds", "gauge", "Latency of the sidekiq queue.", [({"queue": q}, 0) for q in queues]),
                 ("sidekiq_stats_dead_size", "gauge", "Size of dead the queue", [({}, 0)]),
                 ("sidekiq_stats_enqueued", "gauge", "The number of enqueued jobs", [({}, 0)]),
                 ("sidekiq_stats_failed_total", "gauge", "The total number of failed jobs", [({}, 0)]),

@@ -40,8 +40,7 @@ def db_task(task):
         elif task == "db:migrate":
             if not schema.schema_loaded(conn):
                 # 4.4+ replays every migration from an empty schema, one of which needs OTP_SECRET.
-                raise boot.BootError("bin/rails aborted! The database schema was never loaded: use bin/rails"
-                                     " db:prepare on a new database, not db:migrate.")
+                raise boot.BootError("bin/rails aborted! The database schema was never loaded: use bin/rails db:prepare on a new database, not db:migrate.")
             schema.migrate(conn)
     except boot.BootError as err:
         boot.die(str(err))
@@ -56,6 +55,7 @@ def main(args):
         return db_task(task)
     if task == "runner":
         from fediverse_double import runners
+
         return runners.main(rest)
     if task == "secret":
         print(secrets.token_hex(64))
@@ -64,8 +64,10 @@ def main(args):
         already = [key for key in boot.AR_KEYS if os.environ.get(key)]
         if already and os.environ.get("IGNORE_ALREADY_SET_SECRETS") != "true":
             boot.die("Active Record Encryption secrets have already been set: " + ", ".join(already))
-        print("Add the following secret environment variables to your Mastodon environment (e.g. .env.production),"
-              " ensure they are shared across all your nodes and do not change them after they are set:\n")
+        print(
+            "Add the following secret environment variables to your Mastodon environment (e.g. .env.production),"
+            " ensure they are shared across all your nodes and do not change them after they are set:\n"
+        )
         for key in boot.AR_KEYS:
             print(f"{key}={_alphanumeric(32)}")
         return 0
@@ -73,6 +75,9 @@ def main(args):
         private, public = _vapid_pair()
         print(f"VAPID_PRIVATE_KEY={private}\nVAPID_PUBLIC_KEY={public}")
         return 0
-    print(f"Unrecognized command \"{task}\" (Mastodon test double emulates db:prepare, db:migrate, runner,"
-          " secret, db:encryption:init, mastodon:webpush:generate_vapid_key)", file=sys.stderr)
+    print(
+        f'Unrecognized command "{task}" (Mastodon test double emulates db:prepare, db:migrate, runner,'
+        " secret, db:encryption:init, mastodon:webpush:generate_vapid_key)",
+        file=sys.stderr,
+    )
     return 1

@@ -21,34 +21,45 @@ def access_token_v1(conn, data):
     """roles/mastodon/files/runner/access_token.rb: find-or-create the app and the user's token, replace if revoked."""
     changed = False
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT u.id FROM accounts a JOIN users u ON u.account_id = a.id"
-                    " WHERE lower(a.username) = lower(%s) AND a.domain IS NULL", (data["username"],))
+        cur.execute(
+            "SELECT u.id FROM accounts a JOIN users u ON u.account_id = a.id WHERE lower(a.username) = lower(%s) AND a.domain IS NULL", (data["username"],)
+        )
         row = cur.fetchone()
         if row is None:
             return 1, {"ok": False, "error": f"no local user {data['username']}"}
         user_id = row[0]
-        cur.execute("SELECT id, scopes FROM oauth_applications WHERE name = %s AND owner_type = 'User' AND owner_id = %s",
-                    (data["app_name"], user_id))
+        cur.execute("SELECT id, scopes FROM oauth_applications WHERE name = %s AND owner_type = 'User' AND owner_id = %s", (data["app_name"], user_id))
         row = cur.fetchone()
         if row is None:
-            cur.execute("INSERT INTO oauth_applications (name, uid, secret, redirect_uri, scopes, owner_type, owner_id)"
-                        " VALUES (%s, %s, %s, %s, %s, 'User', %s) RETURNING id, scopes",
-                        (data["app_name"], secrets.token_urlsafe(32), secrets.token_urlsafe(32),
-                         data.get("redirect_uri", "urn:ietf:wg:oauth:2.0:oob"), data["scopes"], user_id))
+            cur.execute(
+                "INSERT INTO oauth_applications (name, uid, secret, redirect_uri, scopes, owner_type, owner_id)"
+                " VALUES (%s, %s, %s, %s, %s, 'User', %s) RETURNING id, scopes",
+                (
+                    data["app_name"],
+                    secrets.token_urlsafe(32),
+                    secrets.token_urlsafe(32),
+                    data.get("redirect_uri", "urn:ietf:wg:oauth:2.0:oob"),
+                    data["scopes"],
+                    user_id,
+                ),
+            )
             row = cur.fetchone()
             changed = True
         app_id, scopes = row
         # User#token_for_app finds revoked tokens too; a revoked one is destroyed and made anew.
-        cur.execute("SELECT id, token, revoked_at IS NOT NULL FROM oauth_access_tokens"
-                    " WHERE application_id = %s AND resource_owner_id = %s ORDER BY id LIMIT 1", (app_id, user_id))
+        cur.execute(
+            "SELECT id, token, revoked_at IS NOT NULL FROM oauth_access_tokens WHERE application_id = %s AND resource_owner_id = %s ORDER BY id LIMIT 1",
+            (app_id, user_id),
+        )
         row = cur.fetchone()
         if row is not None and row[2]:
             cur.execute("DELETE FROM oauth_access_tokens WHERE id = %s", (row[0],))
             row = None
         if row is None:
             token = secrets.token_urlsafe(32)
-            cur.execute("INSERT INTO oauth_access_tokens (token, scopes, application_id, resource_owner_id)"
-                        " VALUES (%s, %s, %s, %s)", (token, scopes, app_id, user_id))
+            cur.execute(
+                "INSERT INTO oauth_access_tokens (token, scopes, application_id, resource_owner_id) VALUES (%s, %s, %s, %s)", (token, scopes, app_id, user_id)
+            )
             changed = True
         else:
             token = row[1]
@@ -71,6 +82,7 @@ def relays_v1(conn, data):
     domain = os.environ.get("WEB_DOMAIN") or os.environ.get("LOCAL_DOMAIN", "localhost")
     actions = []
     with conn, conn.cursor() as cur:
+
         def snapshot():
             cur.execute("SELECT inbox_url, state FROM relays ORDER BY id")
             return {url: STATES.get(state, str(state)) for url, state in cur.fetchall()}
@@ -80,8 +92,7 @@ def relays_v1(conn, data):
             if create:
                 cur.execute("INSERT INTO relays (inbox_url, state, follow_activity_id) VALUES (%s, 1, %s)", (url, follow_id))
             else:
-                cur.execute("UPDATE relays SET state = 1, follow_activity_id = %s, updated_at = now() WHERE inbox_url = %s",
-                            (follow_id, url))
+                cur.execute("UPDATE relays SET state = 1, follow_activity_id = %s, updated_at = now() WHERE inbox_url = %s", (follow_id, url))
 
         before = snapshot()
         if present:
@@ -111,13 +122,14 @@ RUNNERS = {("access_token", "1"): access_token_v1, ("relays", "1"): relays_v1}
 def main(args):
     if not args:
         boot.die("Mastodon test double: bin/rails runner needs a script ('-' reads it from stdin)")
-    source = sys.stdin.read() if args[0] == "-" else (
-        open(args[0], encoding="utf-8").read() if os.path.isfile(args[0]) else args[0])
+    source = sys.stdin.read() if args[0] == "-" else (open(args[0], encoding="utf-8").read() if os.path.isfile(args[0]) else args[0])
     match = HEADER.match(source)
     if match is None or (match.group(1), match.group(2)) not in RUNNERS:
         first = source.splitlines()[0] if source else "(empty)"
-        boot.die("Mastodon test double: bin/rails runner only emulates fediverse.deploy runner scripts"
-                 f" ({', '.join(f'{n} v{v}' for n, v in RUNNERS)}); refusing unknown script starting with: {first}")
+        boot.die(
+            "Mastodon test double: bin/rails runner only emulates fediverse.deploy runner scripts"
+            f" ({', '.join(f'{n} v{v}' for n, v in RUNNERS)}); refusing unknown script starting with: {first}"
+        )
     name = f"{match.group(1)} v{match.group(2)}"
     conn = boot.boot_app(f"rails runner {name}")
     try:

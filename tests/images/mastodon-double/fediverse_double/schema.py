@@ -74,10 +74,8 @@ MIGRATIONS = (
     ("20251106000000", "pre", (4, 5, 0), None),
     ("20260617000000", "pre", (4, 6, 0), None),
     ("20260812154114", "pre", (4, 7, 0), None),
-    ("20260901000001", "pre", (4, 7, 1),
-     "ALTER TABLE accounts ADD COLUMN fediverse_double_pre_4_7_1 boolean NOT NULL DEFAULT false"),
-    ("20260901000002", "post", (4, 7, 1),
-     "ALTER TABLE accounts DROP COLUMN IF EXISTS fediverse_double_dropped_by_post_4_7_1"),
+    ("20260901000001", "pre", (4, 7, 1), "ALTER TABLE accounts ADD COLUMN fediverse_double_pre_4_7_1 boolean NOT NULL DEFAULT false"),
+    ("20260901000002", "post", (4, 7, 1), "ALTER TABLE accounts DROP COLUMN IF EXISTS fediverse_double_dropped_by_post_4_7_1"),
     ("20260915000001", "pre", (4, 7, 2), FAIL),
 )
 BOOTS_DDL = """CREATE TABLE IF NOT EXISTS fediverse_double_rails_boots (
@@ -121,12 +119,17 @@ def require_migrated(conn):
     missing column); it makes "containers replaced before pre-deployment migrations" visible in tests.
     """
     if not schema_loaded(conn):
-        raise BootError('ActiveRecord::StatementInvalid: PG::UndefinedTable: ERROR:  relation "accounts" does not exist'
-                        " (the database schema was never loaded; run bin/rails db:prepare)")
+        raise BootError(
+            'ActiveRecord::StatementInvalid: PG::UndefinedTable: ERROR:  relation "accounts" does not exist'
+            " (the database schema was never loaded; run bin/rails db:prepare)"
+        )
     missing = [m[0] for m in shipped_migrations() if m[1] == "pre" and m[0] not in applied_versions(conn)]
     if missing:
-        raise BootError("ActiveRecord::PendingMigrationError: pre-deployment migrations are pending: "
-                        + ", ".join(missing) + " (run bin/rails db:migrate with SKIP_POST_DEPLOYMENT_MIGRATIONS set)")
+        raise BootError(
+            "ActiveRecord::PendingMigrationError: pre-deployment migrations are pending: "
+            + ", ".join(missing)
+            + " (run bin/rails db:migrate with SKIP_POST_DEPLOYMENT_MIGRATIONS set)"
+        )
 
 
 def load_schema_and_seed(conn):
@@ -140,12 +143,14 @@ def load_schema_and_seed(conn):
         cur.execute("INSERT INTO ar_internal_metadata (key, value) VALUES ('environment', 'production')")
         cur.executemany(
             "INSERT INTO user_roles (name, position, permissions, highlighted) VALUES (%s, %s, %s, true)",
-            [("Moderator", 10, 1308), ("Admin", 100, 983036), ("Owner", 1000, 1)])
+            [("Moderator", 10, 1308), ("Admin", 100, 983036), ("Owner", 1000, 1)],
+        )
         cur.execute("INSERT INTO accounts (id, username, actor_type) VALUES (-99, 'mastodon.internal', 'Application')")
         cur.execute(
             "INSERT INTO oauth_applications (name, uid, secret, redirect_uri, scopes, superapp)"
             " VALUES ('Web', %s, %s, 'urn:ietf:wg:oauth:2.0:oob', 'read write follow push', true)",
-            (secrets.token_urlsafe(32), secrets.token_urlsafe(32)))
+            (secrets.token_urlsafe(32), secrets.token_urlsafe(32)),
+        )
 
 
 def migrate(conn, say=print):
@@ -162,12 +167,13 @@ def migrate(conn, say=print):
         try:
             with conn, conn.cursor() as cur:
                 if sql is FAIL:
-                    raise RuntimeError("PG::UndefinedColumn: ERROR:  column \"fediverse_double_missing\" does not exist"
-                                       " (migration that always fails, shipped by the v4.7.2-broken-double image)")
+                    raise RuntimeError(
+                        'PG::UndefinedColumn: ERROR:  column "fediverse_double_missing" does not exist'
+                        " (migration that always fails, shipped by the v4.7.2-broken-double image)"
+                    )
                 if sql is not None:
                     cur.execute(sql)
                 cur.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
         except Exception as err:  # what Rails prints when a migration raises
-            raise BootError(f"bin/rails aborted!\nStandardError: An error has occurred, this and all later migrations"
-                            f" canceled:\n\n{err}") from err
+            raise BootError(f"bin/rails aborted!\nStandardError: An error has occurred, this and all later migrations canceled:\n\n{err}") from err
         say(f"== {version} FediverseDouble{phase.capitalize()}Deployment{version}: migrated ======")

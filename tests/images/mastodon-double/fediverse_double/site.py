@@ -42,15 +42,23 @@ def user_count():
 
 def account_json(account_id, username):
     web = domains()[1]
-    return {"id": str(account_id), "username": username, "acct": username, "display_name": username,
-            "url": f"https://{web}/@{username}", "uri": f"https://{web}/users/{username}"}
+    return {
+        "id": str(account_id),
+        "username": username,
+        "acct": username,
+        "display_name": username,
+        "url": f"https://{web}/@{username}",
+        "uri": f"https://{web}/users/{username}",
+    }
 
 
 def instance_v2():
     local, web = domains()[:2]
     mode = registrations_mode()
-    owner = _query("SELECT a.id, a.username, u.email FROM users u JOIN accounts a ON a.id = u.account_id"
-                   " JOIN user_roles r ON r.id = u.role_id WHERE r.name = 'Owner' ORDER BY u.id LIMIT 1")
+    owner = _query(
+        "SELECT a.id, a.username, u.email FROM users u JOIN accounts a ON a.id = u.account_id"
+        " JOIN user_roles r ON r.id = u.role_id WHERE r.name = 'Owner' ORDER BY u.id LIMIT 1"
+    )
     return {
         "domain": local,
         "title": "Mastodon",
@@ -72,11 +80,16 @@ def instance_v2():
             "timelines_access": {},
             "limited_federation": os.environ.get("LIMITED_FEDERATION_MODE") == "true",
         },
-        "registrations": {"enabled": mode != "none", "approval_required": mode == "approved",
-                          "reason_required": False, "message": None, "min_age": None, "url": None},
+        "registrations": {
+            "enabled": mode != "none",
+            "approval_required": mode == "approved",
+            "reason_required": False,
+            "message": None,
+            "min_age": None,
+            "url": None,
+        },
         "api_versions": {"mastodon": boot.API_VERSION},
-        "contact": {"email": owner[0][2] if owner else "",
-                    "account": account_json(owner[0][0], owner[0][1]) if owner else None},
+        "contact": {"email": owner[0][2] if owner else "", "account": account_json(owner[0][0], owner[0][1]) if owner else None},
         "rules": [],
     }
 
@@ -86,12 +99,11 @@ def webfinger(resource):
     local, web = domains()[:2]
     if not resource:
         return 400, {"error": "Missing resource parameter"}
-    name = resource[len("acct:"):] if resource.startswith("acct:") else resource
+    name = resource[len("acct:") :] if resource.startswith("acct:") else resource
     username, _at, domain = name.partition("@")
     if domain and domain.lower() not in {local.lower(), web.lower()}:
         return 404, None
-    rows = _query("SELECT username FROM accounts WHERE lower(username) = lower(%s) AND domain IS NULL"
-                  " AND suspended_at IS NULL", (username,))
+    rows = _query("SELECT username FROM accounts WHERE lower(username) = lower(%s) AND domain IS NULL AND suspended_at IS NULL", (username,))
     if not rows:
         return 404, None
     username = rows[0][0]
@@ -107,8 +119,7 @@ def webfinger(resource):
 
 def nodeinfo_links():
     web = domains()[1]
-    return {"links": [{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0",
-                       "href": f"https://{web}/nodeinfo/2.0"}]}
+    return {"links": [{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": f"https://{web}/nodeinfo/2.0"}]}
 
 
 def nodeinfo():

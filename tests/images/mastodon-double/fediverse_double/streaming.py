@@ -14,19 +14,23 @@ STREAMING_METRICS = [
     ("process_cpu_user_seconds_total", "counter", "Total user CPU time spent in seconds.", [({}, 0.1)]),
     ("nodejs_heap_size_used_bytes", "gauge", "Process heap size used from Node.js in bytes.", [({}, 1048576)]),
     ("pg_pool_total_connections", "gauge", "The total number of clients existing within the pool", [({}, 1)]),
-    ("pg_pool_idle_connections", "gauge",
-     "The number of clients which are not checked out but are currently idle in the pool", [({}, 1)]),
-    ("pg_pool_waiting_queries", "gauge",
-     "The number of queued requests waiting on a client when all clients are checked out", [({}, 0)]),
-    ("connected_clients", "gauge", "The number of clients connected to the streaming server",
-     [({"type": "websocket"}, 0), ({"type": "eventsource"}, 0)]),
-    ("connected_channels", "gauge", "The number of channels the streaming server is streaming to",
-     [({"type": t, "channel": c}, 0) for c in CHANNELS for t in ("websocket", "eventsource")]),
+    ("pg_pool_idle_connections", "gauge", "The number of clients which are not checked out but are currently idle in the pool", [({}, 1)]),
+    ("pg_pool_waiting_queries", "gauge", "The number of queued requests waiting on a client when all clients are checked out", [({}, 0)]),
+    ("connected_clients", "gauge", "The number of clients connected to the streaming server", [({"type": "websocket"}, 0), ({"type": "eventsource"}, 0)]),
+    (
+        "connected_channels",
+        "gauge",
+        "The number of channels the streaming server is streaming to",
+        [({"type": t, "channel": c}, 0) for c in CHANNELS for t in ("websocket", "eventsource")],
+    ),
     ("redis_subscriptions", "gauge", "The number of Redis channels the streaming server is subscribed to", [({}, 0)]),
-    ("redis_messages_received_total", "counter",
-     "The total number of messages the streaming server has received from redis subscriptions", [({}, 0)]),
-    ("messages_sent_total", "counter", "The total number of messages the streaming server sent to clients per connection type",
-     [({"type": "websocket"}, 0), ({"type": "eventsource"}, 0)]),
+    ("redis_messages_received_total", "counter", "The total number of messages the streaming server has received from redis subscriptions", [({}, 0)]),
+    (
+        "messages_sent_total",
+        "counter",
+        "The total number of messages the streaming server sent to clients per connection type",
+        [({"type": "websocket"}, 0), ({"type": "eventsource"}, 0)],
+    ),
 ]
 
 
@@ -35,8 +39,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.split("?")[0] == "/api/v1/streaming/health":
             self.reply(200, b"OK", "text/plain", {"Cache-Control": "private, no-store"})
         elif self.path == "/metrics":
-            self.reply(200, metrics.exposition(STREAMING_METRICS), metrics.CONTENT_TYPE,
-                       {"Cache-Control": "private, no-store"})
+            self.reply(200, metrics.exposition(STREAMING_METRICS), metrics.CONTENT_TYPE, {"Cache-Control": "private, no-store"})
         else:
             self.reply(404, b'{"error":"Not found"}', "application/json; charset=utf-8")
 
@@ -61,7 +64,6 @@ def main(_args):
     except boot.BootError as err:
         boot.die(str(err))
     server = ThreadingHTTPServer((os.environ.get("BIND", "0.0.0.0"), int(os.environ.get("PORT", "4000"))), Handler)
-    print(f"Streaming API now listening on {server.server_address[0]}:{server.server_address[1]} (Mastodon test double)",
-          flush=True)
+    print(f"Streaming API now listening on {server.server_address[0]}:{server.server_address[1]} (Mastodon test double)", flush=True)
     server.serve_forever()
     return 0

@@ -85,7 +85,8 @@ def accounts_create(conn, argv):
         cur.execute(
             "INSERT INTO users (email, account_id, encrypted_password, confirmed_at, approved, role_id)"
             " VALUES (%s, %s, %s, CASE WHEN %s THEN now() END, %s, %s)",
-            (opts.email, account_id, _password_hash(password), opts.confirmed, opts.approve, role_id))
+            (opts.email, account_id, _password_hash(password), opts.confirmed, opts.approve, role_id),
+        )
     if opts.confirmed:
         # user.confirm! -> User#prepare_new_user! -> UserMailer.welcome(...).deliver_later
         mail.enqueue(conn, opts.email, "welcome")
@@ -127,10 +128,11 @@ def search_deploy(conn, argv):
     if os.environ.get("ES_ENABLED") != "true":
         fail("Elasticsearch is not enabled (ES_ENABLED is not true)")
     with conn, conn.cursor() as cur:
-        cur.execute("CREATE TABLE IF NOT EXISTS fediverse_double_search_deploys (id bigserial PRIMARY KEY,"
-                    " only_mapping boolean NOT NULL, es_host text, at timestamptz NOT NULL DEFAULT now())")
-        cur.execute("INSERT INTO fediverse_double_search_deploys (only_mapping, es_host) VALUES (%s, %s)",
-                    (opts.only_mapping, os.environ.get("ES_HOST")))
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS fediverse_double_search_deploys (id bigserial PRIMARY KEY,"
+            " only_mapping boolean NOT NULL, es_host text, at timestamptz NOT NULL DEFAULT now())"
+        )
+        cur.execute("INSERT INTO fediverse_double_search_deploys (only_mapping, es_host) VALUES (%s, %s)", (opts.only_mapping, os.environ.get("ES_HOST")))
     print("Done! (Mastodon test double: no Elasticsearch was contacted)")
     return 0
 
@@ -150,8 +152,9 @@ def accounts_modify(conn, argv):
     opts = parser.parse_args(argv)
     password = None
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT u.id FROM accounts a JOIN users u ON u.account_id = a.id"
-                    " WHERE lower(a.username) = lower(%s) AND a.domain IS NULL", (opts.username,))
+        cur.execute(
+            "SELECT u.id FROM accounts a JOIN users u ON u.account_id = a.id WHERE lower(a.username) = lower(%s) AND a.domain IS NULL", (opts.username,)
+        )
         row = cur.fetchone()
         if row is None:
             fail("No user with such username")
@@ -174,8 +177,7 @@ def accounts_modify(conn, argv):
             # User#change_password! -> revoke_access!: every OAuth token of the user is revoked.
             password = secrets.token_hex(16)
             cur.execute("UPDATE users SET encrypted_password = %s WHERE id = %s", (_password_hash(password), user_id))
-            cur.execute("UPDATE oauth_access_tokens SET revoked_at = now()"
-                        " WHERE resource_owner_id = %s AND revoked_at IS NULL", (user_id,))
+            cur.execute("UPDATE oauth_access_tokens SET revoked_at = now() WHERE resource_owner_id = %s AND revoked_at IS NULL", (user_id,))
     print("OK")
     if password:
         print(f"New password: {password}")
@@ -192,8 +194,11 @@ def accounts_approve(conn, argv):
         if opts.all:
             cur.execute("UPDATE users SET approved = true WHERE NOT approved")
         elif opts.username:
-            cur.execute("UPDATE users SET approved = true FROM accounts a WHERE a.id = users.account_id"
-                        " AND lower(a.username) = lower(%s) AND a.domain IS NULL RETURNING users.id", (opts.username,))
+            cur.execute(
+                "UPDATE users SET approved = true FROM accounts a WHERE a.id = users.account_id"
+                " AND lower(a.username) = lower(%s) AND a.domain IS NULL RETURNING users.id",
+                (opts.username,),
+            )
             if cur.fetchone() is None:
                 fail("No such account")
         else:
@@ -218,9 +223,10 @@ def settings_registrations(conn, argv):
     if not argv or argv[0] not in modes:
         fail("Usage: tootctl settings registrations open|close|approved")
     with conn, conn.cursor() as cur:
-        cur.execute("INSERT INTO settings (var, value) VALUES ('registrations_mode', %s)"
-                    " ON CONFLICT (var) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
-                    (f"--- {modes[argv[0]]}\n",))
+        cur.execute(
+            "INSERT INTO settings (var, value) VALUES ('registrations_mode', %s) ON CONFLICT (var) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
+            (f"--- {modes[argv[0]]}\n",),
+        )
     print("OK")
     return 0
 
@@ -235,6 +241,7 @@ def main(args):
         "search deploy": search_deploy,
     }
     from fediverse_double import tootctl_media  # remote media: accounts refresh, media remove, emoji purge
+
     handlers.update(tootctl_media.HANDLERS)
     if words in handlers:
         conn = boot.boot_app(f"tootctl {words}")
@@ -242,6 +249,5 @@ def main(args):
     if words == "preview_cards remove":
         boot.boot_app(f"tootctl {words}")
         return preview_cards_remove(args[2:])
-    fail(f"Could not find command \"{' '.join(args)}\" (Mastodon test double: emulated are "
-         + ", ".join(sorted(set(handlers) | {"preview_cards remove"})) + ")")
+    fail(f'Could not find command "{" ".join(args)}" (Mastodon test double: emulated are ' + ", ".join(sorted(set(handlers) | {"preview_cards remove"})) + ")")
     return 1

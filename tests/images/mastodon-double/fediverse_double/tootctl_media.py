@@ -34,8 +34,12 @@ from fediverse_double.tootctl import Parser, fail
 SYSTEM_DIR = Path(os.environ.get("PAPERCLIP_ROOT_PATH", "/opt/mastodon/public/system"))
 DRY_RUN = " (DRY RUN)"
 # Paperclip identifies the type from the bytes (`file --mime`); avatars, headers and emoji are images.
-MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png", ".png"), (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-         (b"GIF87a", "image/gif", ".gif"), (b"GIF89a", "image/gif", ".gif"))
+MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"GIF87a", "image/gif", ".gif"),
+    (b"GIF89a", "image/gif", ".gif"),
+)
 
 
 class FetchError(Exception):
@@ -54,18 +58,18 @@ def human_size(size):
     """ActionView's number_to_human_size: 3 significant digits, binary units, "Bytes" below 1 KB."""
     if size < 1024:
         return f"{size} {'Byte' if size == 1 else 'Bytes'}"
-    value, unit = float(size), "Bytes"
-    for unit in ("KB", "MB", "GB", "TB"):
+    units = ("KB", "MB", "GB", "TB")
+    value, index = float(size) / 1024, 0
+    while value >= 1024 and index < len(units) - 1:
         value /= 1024
-        if value < 1024:
-            break
-    return f"{float(f'{value:.3g}'):g} {unit}"
+        index += 1
+    return f"{float(f'{value:.3g}'):g} {units[index]}"
 
 
 def id_partition(record_id):
     """Paperclip's :id_partition: the id padded to 9 digits, in groups of three (longer ids: more groups)."""
     text = f"{record_id:09d}"
-    return "/".join(text[i:i + 3] for i in range(0, len(text) - len(text) % 3, 3))
+    return "/".join(text[i : i + 3] for i in range(0, len(text) - len(text) % 3, 3))
 
 
 def cache_path(table, attachment, record_id, file_name, style="original"):
@@ -148,14 +152,18 @@ def reset_attachment(cur, account_id, attachment):
         body, content_type, extension = download(url)
     except Rejected:
         _remove_files("accounts", f"{attachment}s", account_id, old_name)
-        cur.execute(f"UPDATE accounts SET {attachment}_file_name = NULL, {attachment}_content_type = NULL,"
-                    f" {attachment}_file_size = NULL, {attachment}_updated_at = NULL, updated_at = now() WHERE id = %s",
-                    (account_id,))
+        cur.execute(
+            f"UPDATE accounts SET {attachment}_file_name = NULL, {attachment}_content_type = NULL,"
+            f" {attachment}_file_size = NULL, {attachment}_updated_at = NULL, updated_at = now() WHERE id = %s",
+            (account_id,),
+        )
         return 0
     name = _store("accounts", f"{attachment}s", account_id, old_name, body, extension)
-    cur.execute(f"UPDATE accounts SET {attachment}_file_name = %s, {attachment}_content_type = %s,"
-                f" {attachment}_file_size = %s, {attachment}_updated_at = now(), updated_at = now() WHERE id = %s",
-                (name, content_type, len(body), account_id))
+    cur.execute(
+        f"UPDATE accounts SET {attachment}_file_name = %s, {attachment}_content_type = %s,"
+        f" {attachment}_file_size = %s, {attachment}_updated_at = now(), updated_at = now() WHERE id = %s",
+        (name, content_type, len(body), account_id),
+    )
     return len(body)
 
 
@@ -171,9 +179,10 @@ def accounts_refresh(conn, argv):
     suffix = DRY_RUN if opts.dry_run else ""
     with conn.cursor() as cur:
         if opts.all or opts.domain:
-            cur.execute("SELECT id FROM accounts WHERE domain IS NOT NULL"
-                        + (" AND domain = %s" if opts.domain else "") + " ORDER BY id",
-                        (opts.domain,) if opts.domain else ())
+            cur.execute(
+                "SELECT id FROM accounts WHERE domain IS NOT NULL" + (" AND domain = %s" if opts.domain else "") + " ORDER BY id",
+                (opts.domain,) if opts.domain else (),
+            )
             ids = [row[0] for row in cur.fetchall()]
             for account_id in ids:
                 if opts.dry_run:
@@ -190,8 +199,7 @@ def accounts_refresh(conn, argv):
             fail("No account(s) given")
         for acct in opts.usernames:
             username, _at, domain = acct.partition("@")
-            cur.execute("SELECT id FROM accounts WHERE lower(username) = lower(%s) AND lower(domain) = lower(%s)",
-                        (username, domain))
+            cur.execute("SELECT id FROM accounts WHERE lower(username) = lower(%s) AND lower(domain) = lower(%s)", (username, domain))
             row = cur.fetchone()
             if row is None:
                 fail("No such account")
@@ -211,11 +219,14 @@ def accounts_refresh(conn, argv):
 
 def _remove_profiles(conn, opts, suffix):
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT a.id, a.avatar_file_name, a.avatar_file_size, a.header_file_name, a.header_file_size,"
-                    " EXISTS (SELECT 1 FROM follows f WHERE f.account_id = a.id OR f.target_account_id = a.id)"
-                    " FROM accounts a WHERE a.domain IS NOT NULL"
-                    " AND a.last_webfingered_at <= now() - make_interval(days => %s)"
-                    " AND a.updated_at <= now() - make_interval(days => %s) ORDER BY a.id", (opts.days, opts.days))
+        cur.execute(
+            "SELECT a.id, a.avatar_file_name, a.avatar_file_size, a.header_file_name, a.header_file_size,"
+            " EXISTS (SELECT 1 FROM follows f WHERE f.account_id = a.id OR f.target_account_id = a.id)"
+            " FROM accounts a WHERE a.domain IS NOT NULL"
+            " AND a.last_webfingered_at <= now() - make_interval(days => %s)"
+            " AND a.updated_at <= now() - make_interval(days => %s) ORDER BY a.id",
+            (opts.days, opts.days),
+        )
         rows = cur.fetchall()
         total = 0
         for account_id, avatar, avatar_size, header, header_size, follows in rows:
@@ -229,17 +240,23 @@ def _remove_profiles(conn, opts, suffix):
             if opts.prune_profiles:
                 _remove_files("accounts", "avatars", account_id, avatar)
                 columns.append("avatar")
-            cur.execute("UPDATE accounts SET " + ", ".join(
-                f"{c}_file_name = NULL, {c}_content_type = NULL, {c}_file_size = NULL, {c}_updated_at = NULL"
-                for c in columns) + ", updated_at = now() WHERE id = %s", (account_id,))
+            cur.execute(
+                "UPDATE accounts SET "
+                + ", ".join(f"{c}_file_name = NULL, {c}_content_type = NULL, {c}_file_size = NULL, {c}_updated_at = NULL" for c in columns)
+                + ", updated_at = now() WHERE id = %s",
+                (account_id,),
+            )
     print(f"Visited {len(rows)} accounts and removed profile media totaling {human_size(total)}{suffix}")
 
 
 def _remove_attachments(conn, opts, suffix):
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT id, file_file_name, file_file_size, thumbnail_file_name, thumbnail_file_size"
-                    " FROM media_attachments WHERE remote_url <> '' AND file_file_name IS NOT NULL"
-                    " AND created_at <= now() - make_interval(days => %s) ORDER BY id", (opts.days,))
+        cur.execute(
+            "SELECT id, file_file_name, file_file_size, thumbnail_file_name, thumbnail_file_size"
+            " FROM media_attachments WHERE remote_url <> '' AND file_file_name IS NOT NULL"
+            " AND created_at <= now() - make_interval(days => %s) ORDER BY id",
+            (opts.days,),
+        )
         rows = cur.fetchall()
         total = 0
         for attachment_id, file_name, file_size, thumbnail, thumbnail_size in rows:
@@ -248,10 +265,13 @@ def _remove_attachments(conn, opts, suffix):
                 continue
             _remove_files("media_attachments", "files", attachment_id, file_name)
             _remove_files("media_attachments", "thumbnails", attachment_id, thumbnail)
-            cur.execute("UPDATE media_attachments SET file_file_name = NULL, file_content_type = NULL,"
-                        " file_file_size = NULL, file_updated_at = NULL, thumbnail_file_name = NULL,"
-                        " thumbnail_content_type = NULL, thumbnail_file_size = NULL, thumbnail_updated_at = NULL,"
-                        " updated_at = now() WHERE id = %s", (attachment_id,))
+            cur.execute(
+                "UPDATE media_attachments SET file_file_name = NULL, file_content_type = NULL,"
+                " file_file_size = NULL, file_updated_at = NULL, thumbnail_file_name = NULL,"
+                " thumbnail_content_type = NULL, thumbnail_file_size = NULL, thumbnail_updated_at = NULL,"
+                " updated_at = now() WHERE id = %s",
+                (attachment_id,),
+            )
     print(f"Removed {len(rows)} media attachments (approx. {human_size(total)}){suffix}")
 
 
@@ -281,8 +301,7 @@ def emoji_purge(conn, argv):
     parser.add_argument("--remote-only", action="store_true")
     opts = parser.parse_args(argv)
     with conn, conn.cursor() as cur:
-        cur.execute("DELETE FROM custom_emojis" + (" WHERE domain IS NOT NULL" if opts.remote_only else "")
-                    + " RETURNING id, domain, image_file_name")
+        cur.execute("DELETE FROM custom_emojis" + (" WHERE domain IS NOT NULL" if opts.remote_only else "") + " RETURNING id, domain, image_file_name")
         for emoji_id, domain, file_name in cur.fetchall():
             if domain is not None:
                 _remove_files("custom_emojis", "images", emoji_id, file_name)

@@ -9,7 +9,7 @@ functional -> 403), and hands the REST API to mastodon-mock, whose own tables li
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 import anyio.to_thread
@@ -28,22 +28,25 @@ WHERE a.domain IS NULL ORDER BY a.id"""
 
 def build_mock():
     """mastodon-mock's app, with its SQLAlchemy engine on Postgres (schema mastodon_mock) instead of SQLite."""
+    import mastodon_mock.app as mock_app
+    from mastodon_mock.config import MastodonMockConfig, RateLimitConfig, SeedConfig
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import URL
 
-    import mastodon_mock.app as mock_app
-    from mastodon_mock.config import MastodonMockConfig, RateLimitConfig, SeedConfig
-
     params = boot.db_params()
-    url = URL.create("postgresql+psycopg2", username=params["user"], password=params["password"],
-                     host=params["host"], port=params["port"], database=params["dbname"])
+    url = URL.create(
+        "postgresql+psycopg2", username=params["user"], password=params["password"], host=params["host"], port=params["port"], database=params["dbname"]
+    )
     engine = create_engine(url, connect_args={"options": "-csearch_path=mastodon_mock"}, pool_pre_ping=True)
     with engine.begin() as conn:
         conn.execute(text("CREATE SCHEMA IF NOT EXISTS mastodon_mock"))
     mock_app.init_engine = lambda _config: engine
     web = site.domains()[1]
     config = MastodonMockConfig(
-        domain=web, url_scheme="https", mocked_version=boot.RELEASE, title="Mastodon",
+        domain=web,
+        url_scheme="https",
+        mocked_version=boot.RELEASE,
+        title="Mastodon",
         seed=SeedConfig(),  # no built-in test token: every token comes from oauth_access_tokens
         ratelimit=RateLimitConfig(enabled=True, limit=300, window_seconds=300),  # 300 per 5 min per token
     )
@@ -55,24 +58,27 @@ def sync_users(engine, users, token=None):
     from mastodon_mock.config import SeedAccount, SeedConfig
     from mastodon_mock.db.seed import apply_seed_data
 
-    accounts = [SeedAccount(username=u, email=e, access_token=token if i == len(users) - 1 else None)
-                for i, (u, e) in enumerate(users)]
+    accounts = [SeedAccount(username=u, email=e, access_token=token if i == len(users) - 1 else None) for i, (u, e) in enumerate(users)]
     apply_seed_data(engine, SeedConfig(accounts=accounts))
 
 
 def iso_reset(value):
     """X-RateLimit-Reset as Mastodon sends it (ISO 8601 with microseconds), not epoch seconds."""
     if value.isdigit():
-        return datetime.fromtimestamp(int(value), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return datetime.fromtimestamp(int(value), tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return value
 
 
 async def respond(send, status, body, content_type="application/json; charset=utf-8", headers=()):
     if not isinstance(body, bytes):
         body = (json.dumps(body) if content_type.startswith("application/") else body).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode()),
-                            *headers]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode()), *headers],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -83,10 +89,10 @@ RAILS_HSTS = b"max-age=63072000; includeSubDomains"
 
 def with_rails_hsts(send):
     async def send_with_hsts(message):
-        if message["type"] == "http.response.start" and not any(
-                k.lower() == b"strict-transport-security" for k, _value in message["headers"]):
+        if message["type"] == "http.response.start" and not any(k.lower() == b"strict-transport-security" for k, _value in message["headers"]):
             message["headers"] = [*message["headers"], (b"strict-transport-security", RAILS_HSTS)]
         await send(message)
+
     return send_with_hsts
 
 
@@ -111,8 +117,13 @@ class DoubleApp:
         query = scope.get("query_string", b"").decode()
         if headers.get("x-forwarded-proto", scope.get("scheme")) != "https":
             location = f"https://{host}{path}" + (f"?{query}" if query else "")
-            return await respond(send, 301, f"<html><body>You are being <a href=\"{location}\">redirected</a>.</body></html>",
-                                 "text/html; charset=utf-8", [(b"location", location.encode())])
+            return await respond(
+                send,
+                301,
+                f'<html><body>You are being <a href="{location}">redirected</a>.</body></html>',
+                "text/html; charset=utf-8",
+                [(b"location", location.encode())],
+            )
         if host.rsplit(":", 1)[0].lower() not in site.allowed_hosts():
             return await respond(send, 403, f"Blocked hosts: {host}", "text/html; charset=utf-8")
         own = await self.own_route(path, parse_qs(query))
@@ -126,8 +137,7 @@ class DoubleApp:
 
         async def send_fixed(message):
             if message["type"] == "http.response.start":
-                message["headers"] = [(k, iso_reset(v.decode()).encode() if k.lower() == b"x-ratelimit-reset" else v)
-                                      for k, v in message["headers"]]
+                message["headers"] = [(k, iso_reset(v.decode()).encode() if k.lower() == b"x-ratelimit-reset" else v) for k, v in message["headers"]]
                 # Mastodon's controllers default to `Cache-Control: private, no-store`
                 # (ApplicationController#set_cache_control_defaults); mastodon-mock sends none, and the proxy's
                 # cache, configured as upstream's nginx.conf, would then serve one user's API answers to the next.
@@ -146,8 +156,7 @@ class DoubleApp:
         if path == "/.well-known/nodeinfo":
             return 200, site.nodeinfo_links()
         if path == "/nodeinfo/2.0":
-            return 200, await anyio.to_thread.run_sync(site.nodeinfo), \
-                'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.0#"'
+            return 200, await anyio.to_thread.run_sync(site.nodeinfo), 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.0#"'
         return None
 
     def check_token(self, token):
@@ -179,6 +188,12 @@ def main(_args):
         sync_users(engine, users)
     # workers=1: uvicorn would otherwise read WEB_CONCURRENCY (meant for Puma) and refuse to start.
     reporter = metrics.WebReporter() if metrics.WebReporter.wanted() else None
-    uvicorn.run(DoubleApp(mock, engine, reporter), host=os.environ.get("BIND", "127.0.0.1"),
-                port=int(os.environ.get("PORT", "3000")), workers=1, log_level="warning", proxy_headers=False)
+    uvicorn.run(
+        DoubleApp(mock, engine, reporter),
+        host=os.environ.get("BIND", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "3000")),
+        workers=1,
+        log_level="warning",
+        proxy_headers=False,
+    )
     return 0

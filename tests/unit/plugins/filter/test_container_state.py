@@ -14,16 +14,26 @@ SECRET = "s3cr3t-key-base-0123456789abcdef"
 
 def _info(name, running=True, health="healthy"):
     """A docker_container_info result as the module returns it (abridged), the environment holding a secret."""
-    state = {"Status": "running" if running else "exited", "Running": running, "Restarting": False,
-             "ExitCode": 0 if running else 1, "Error": "", "StartedAt": "2026-12-05T10:00:00Z"}
+    state = {
+        "Status": "running" if running else "exited",
+        "Running": running,
+        "Restarting": False,
+        "ExitCode": 0 if running else 1,
+        "Error": "",
+        "StartedAt": "2026-12-05T10:00:00Z",
+    }
     if health:
-        state["Health"] = {"Status": health, "FailingStreak": 0,
-                           "Log": [{"Output": "OK " + SECRET, "ExitCode": 0}]}
+        state["Health"] = {"Status": health, "FailingStreak": 0, "Log": [{"Output": "OK " + SECRET, "ExitCode": 0}]}
     return {
-        "changed": False, "exists": True, "item": name,
+        "changed": False,
+        "exists": True,
+        "item": name,
         "invocation": {"module_args": {"name": name}},
         "container": {
-            "Id": "abc", "Name": "/" + name, "Image": "sha256:1234", "RestartCount": 2,
+            "Id": "abc",
+            "Name": "/" + name,
+            "Image": "sha256:1234",
+            "RestartCount": 2,
             "Config": {"Env": ["SECRET_KEY_BASE=" + SECRET, "DB_PASS=" + SECRET], "Labels": {"x": SECRET}},
             "HostConfig": {"Binds": ["/srv:/srv"]},
             "State": state,
@@ -35,24 +45,37 @@ def test_keeps_the_state_and_drops_the_environment():
     brief = container_state(_info("mastodon-web"))
     assert SECRET not in json.dumps(brief)
     assert brief == {
-        "exists": True, "failed": False, "item": "mastodon-web",
-        "container": {"Name": "mastodon-web", "Image": "sha256:1234", "RestartCount": 2,
-                      "State": {"Status": "running", "Running": True, "Restarting": False, "ExitCode": 0,
-                                "Error": "", "Health": {"Status": "healthy"}}},
+        "exists": True,
+        "failed": False,
+        "item": "mastodon-web",
+        "container": {
+            "Name": "mastodon-web",
+            "Image": "sha256:1234",
+            "RestartCount": 2,
+            "State": {"Status": "running", "Running": True, "Restarting": False, "ExitCode": 0, "Error": "", "Health": {"Status": "healthy"}},
+        },
     }
 
 
 def test_a_loop_result_keeps_its_shape():
-    registered = {"changed": False, "msg": "All items completed",
-                  "results": [_info("mastodon-postgres", health=None), _info("mastodon-web", running=False, health="unhealthy")]}
+    registered = {
+        "changed": False,
+        "msg": "All items completed",
+        "results": [_info("mastodon-postgres", health=None), _info("mastodon-web", running=False, health="unhealthy")],
+    }
     brief = container_state(registered)
     assert SECRET not in json.dumps(brief)
     assert [r["item"] for r in brief["results"]] == ["mastodon-postgres", "mastodon-web"]
     assert brief["results"][0]["container"]["State"]["Running"] is True
     assert "Health" not in brief["results"][0]["container"]["State"]
     assert brief["results"][1]["container"]["State"] == {
-        "Status": "exited", "Running": False, "Restarting": False, "ExitCode": 1, "Error": "",
-        "Health": {"Status": "unhealthy"}}
+        "Status": "exited",
+        "Running": False,
+        "Restarting": False,
+        "ExitCode": 1,
+        "Error": "",
+        "Health": {"Status": "unhealthy"},
+    }
 
 
 def test_a_missing_container():
@@ -62,14 +85,12 @@ def test_a_missing_container():
 
 def test_a_failed_look_up_keeps_its_message():
     brief = container_state({"failed": True, "msg": "Error connecting: Cannot connect to the Docker daemon"})
-    assert brief == {"exists": False, "failed": True, "container": {},
-                     "msg": "Error connecting: Cannot connect to the Docker daemon"}
+    assert brief == {"exists": False, "failed": True, "container": {}, "msg": "Error connecting: Cannot connect to the Docker daemon"}
 
 
 def test_a_look_up_that_failed_under_failed_when_false():
     registered = {"failed": False, "failed_when_result": False, "msg": "Error connecting: refused", "item": "mastodon-web"}
-    assert container_state(registered) == {"exists": False, "failed": True, "container": {}, "item": "mastodon-web",
-                                           "msg": "Error connecting: refused"}
+    assert container_state(registered) == {"exists": False, "failed": True, "container": {}, "item": "mastodon-web", "msg": "Error connecting: refused"}
 
 
 def test_a_docker_container_result():
@@ -82,7 +103,11 @@ def test_a_docker_container_result():
 
 def test_a_skipped_item():
     assert container_state({"skipped": True, "item": "x", "skip_reason": "Conditional result was False"}) == {
-        "exists": False, "failed": False, "container": {}, "item": "x"}
+        "exists": False,
+        "failed": False,
+        "container": {},
+        "item": "x",
+    }
 
 
 def test_not_a_result():

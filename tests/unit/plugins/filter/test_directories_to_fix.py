@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fediverse.deploy.plugins.filter.directories_to_fix import directories_to_fix
@@ -22,15 +21,17 @@ def test_a_directory_as_wanted_is_left_alone():
 
 
 def test_a_missing_directory_is_returned():
-    assert directories_to_fix(["/etc/docker"], LINES, mode="0755", owner="root") == [
-        {"path": "/etc/docker", "mode": "0755", "owner": "root", "group": "root"}]
+    assert directories_to_fix(["/etc/docker"], LINES, mode="0755", owner="root") == [{"path": "/etc/docker", "mode": "0755", "owner": "root", "group": "root"}]
 
 
-@pytest.mark.parametrize("entry", [
-    {"path": "/etc/fediverse-deploy", "mode": "0750"},
-    {"path": "/etc/fediverse-deploy", "owner": "mastodon"},
-    {"path": "/etc/fediverse-deploy", "owner": "root", "group": "adm"},
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"path": "/etc/fediverse-deploy", "mode": "0750"},
+        {"path": "/etc/fediverse-deploy", "owner": "mastodon"},
+        {"path": "/etc/fediverse-deploy", "owner": "root", "group": "adm"},
+    ],
+)
 def test_another_mode_owner_or_group_is_returned(entry):
     assert [fix["path"] for fix in directories_to_fix([entry], LINES)] == ["/etc/fediverse-deploy"]
 
@@ -41,8 +42,7 @@ def test_an_entry_asks_only_for_what_it_names():
 
 
 def test_defaults_apply_to_entries_that_name_nothing():
-    assert directories_to_fix(["/var/lib/fediverse-deploy"], LINES, mode="0700") == [
-        {"path": "/var/lib/fediverse-deploy", "mode": "0700"}]
+    assert directories_to_fix(["/var/lib/fediverse-deploy"], LINES, mode="0700") == [{"path": "/var/lib/fediverse-deploy", "mode": "0700"}]
     assert directories_to_fix([{"path": "/var/lib/fediverse-deploy", "mode": "0755"}], LINES, mode="0700") == []
 
 

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import pytest
-
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fediverse.deploy.plugins.filter.dpkg_installed import dpkg_installed
 
 # As Debian 12's dpkg-query prints it (Status-Abbrev is three characters, the last one a space when no error).
-OUTPUT = ("ii \tdocker.io\t20.10.24+dfsg1-1+deb12u1\n"
-          "rc \tufw\t0.36.2-1\n"
-          "hi \tnftables\t1.0.6-2+deb12u2\n"
-          "un \tfirewalld\t\n"
-          "iU \tnginx\t1.22.1-9\n")
+OUTPUT = "ii \tdocker.io\t20.10.24+dfsg1-1+deb12u1\nrc \tufw\t0.36.2-1\nhi \tnftables\t1.0.6-2+deb12u2\nun \tfirewalld\t\niU \tnginx\t1.22.1-9\n"
 
 
 def test_only_installed_packages_count_with_their_version():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fediverse.deploy.plugins.filter.healthcheck_start import healthcheck_start

@@ -14,16 +14,43 @@ from ansible_collections.fediverse.deploy.plugins.filter.mastodon_env import (
 
 def _settings(**changes):
     settings = {
-        "local_domain": "social.example.org", "web_domain": "", "alternate_domains": [], "trusted_proxy_ips": [],
-        "db_host": "mastodon-postgres", "db_port": 5432, "db_name": "mastodon", "db_user": "mastodon",
-        "db_password": "dbpw", "redis_host": "mastodon-redis", "redis_port": 6379, "redis_password": "redispw",
-        "single_user_mode": False, "web_concurrency": 2, "max_threads": 5,
-        "smtp_server": "", "smtp_port": 587, "smtp_login": "", "smtp_password": "",
-        "smtp_from_address": "notifications@social.example.org", "smtp_auth_method": "plain",
-        "smtp_enable_starttls": "auto", "smtp_tls": False,
-        "s3_enabled": False, "s3_bucket": "", "s3_region": "", "s3_endpoint": "", "s3_hostname": "",
-        "s3_alias_host": "", "s3_access_key_id": "", "s3_secret_access_key": "",
-        "es_enabled": False, "es_host": "", "es_port": 9200, "es_user": "", "es_password": "", "es_prefix": "",
+        "local_domain": "social.example.org",
+        "web_domain": "",
+        "alternate_domains": [],
+        "trusted_proxy_ips": [],
+        "db_host": "mastodon-postgres",
+        "db_port": 5432,
+        "db_name": "mastodon",
+        "db_user": "mastodon",
+        "db_password": "dbpw",
+        "redis_host": "mastodon-redis",
+        "redis_port": 6379,
+        "redis_password": "redispw",
+        "single_user_mode": False,
+        "web_concurrency": 2,
+        "max_threads": 5,
+        "smtp_server": "",
+        "smtp_port": 587,
+        "smtp_login": "",
+        "smtp_password": "",
+        "smtp_from_address": "notifications@social.example.org",
+        "smtp_auth_method": "plain",
+        "smtp_enable_starttls": "auto",
+        "smtp_tls": False,
+        "s3_enabled": False,
+        "s3_bucket": "",
+        "s3_region": "",
+        "s3_endpoint": "",
+        "s3_hostname": "",
+        "s3_alias_host": "",
+        "s3_access_key_id": "",
+        "s3_secret_access_key": "",
+        "es_enabled": False,
+        "es_host": "",
+        "es_port": 9200,
+        "es_user": "",
+        "es_password": "",
+        "es_prefix": "",
         "extra_env": {},
     }
     settings.update(changes)
@@ -70,8 +97,9 @@ def test_booleans_given_as_text_are_read_as_booleans():
 
 
 def test_s3_and_search_settings_leave_out_empty_values():
-    env = mastodon_env_config(_settings(s3_enabled=True, s3_bucket="media", s3_endpoint="https://s3.example.org",
-                                        s3_hostname="s3.example.org", es_enabled=True, es_host="es"))
+    env = mastodon_env_config(
+        _settings(s3_enabled=True, s3_bucket="media", s3_endpoint="https://s3.example.org", s3_hostname="s3.example.org", es_enabled=True, es_host="es")
+    )
     assert env["S3_ENDPOINT"] == "https://s3.example.org" and env["S3_HOSTNAME"] == "s3.example.org"
     assert "S3_REGION" not in env and "S3_ALIAS_HOST" not in env
     assert env["ES_HOST"] == "es" and env["ES_PORT"] == "9200" and "ES_USER" not in env
@@ -82,13 +110,16 @@ def test_extra_env_is_merged_last():
     assert env["WEB_CONCURRENCY"] == "4" and env["STATSD_ADDR"] == "x:1"
 
 
-@pytest.mark.parametrize("changes, variable", [
-    ({"smtp_login": "robot"}, "mastodon_smtp_login"),
-    ({"smtp_login": "robot", "smtp_password": "pw", "smtp_auth_method": "none"}, "mastodon_smtp_auth_method"),
-    ({"smtp_tls": True, "smtp_port": 465, "smtp_enable_starttls": "always"}, "mastodon_smtp_enable_starttls"),
-    ({"smtp_port": 465}, "mastodon_smtp_port"),
-    ({"extra_env": {"SMTP_SSL": "true"}}, "mastodon_extra_env"),
-])
+@pytest.mark.parametrize(
+    "changes, variable",
+    [
+        ({"smtp_login": "robot"}, "mastodon_smtp_login"),
+        ({"smtp_login": "robot", "smtp_password": "pw", "smtp_auth_method": "none"}, "mastodon_smtp_auth_method"),
+        ({"smtp_tls": True, "smtp_port": 465, "smtp_enable_starttls": "always"}, "mastodon_smtp_enable_starttls"),
+        ({"smtp_port": 465}, "mastodon_smtp_port"),
+        ({"extra_env": {"SMTP_SSL": "true"}}, "mastodon_extra_env"),
+    ],
+)
 def test_mail_settings_mastodon_would_refuse(changes, variable):
     problems = mastodon_env_problems(_settings(smtp_server="mail.example.org", **changes))
     assert [p.split(":")[0] for p in problems] == [variable]
@@ -102,11 +133,14 @@ def test_good_mail_settings_pass():
     assert mastodon_env_problems(_settings(smtp_login="robot")) == []
 
 
-@pytest.mark.parametrize("changes, variable", [
-    ({"s3_bucket": "", "s3_region": "eu"}, "mastodon_s3_enabled"),
-    ({"s3_region": "", "s3_endpoint": ""}, "mastodon_s3_region"),
-    ({"s3_region": "", "s3_endpoint": "https://s3.example.org"}, "mastodon_s3_endpoint"),
-])
+@pytest.mark.parametrize(
+    "changes, variable",
+    [
+        ({"s3_bucket": "", "s3_region": "eu"}, "mastodon_s3_enabled"),
+        ({"s3_region": "", "s3_endpoint": ""}, "mastodon_s3_region"),
+        ({"s3_region": "", "s3_endpoint": "https://s3.example.org"}, "mastodon_s3_endpoint"),
+    ],
+)
 def test_storage_settings_mastodon_would_misuse(changes, variable):
     settings = _settings(s3_enabled=True, s3_bucket="media", s3_access_key_id="k", s3_secret_access_key="s")
     settings.update(changes)
@@ -114,15 +148,13 @@ def test_storage_settings_mastodon_would_misuse(changes, variable):
 
 
 def test_endpoint_with_hostname_or_alias_host_passes():
-    base = {"s3_enabled": True, "s3_bucket": "m", "s3_access_key_id": "k", "s3_secret_access_key": "s",
-            "s3_endpoint": "https://s3.example.org"}
+    base = {"s3_enabled": True, "s3_bucket": "m", "s3_access_key_id": "k", "s3_secret_access_key": "s", "s3_endpoint": "https://s3.example.org"}
     assert mastodon_env_problems(_settings(s3_hostname="s3.example.org", **base)) == []
     assert mastodon_env_problems(_settings(s3_alias_host="media.example.org", **base)) == []
 
 
 def test_the_endpoint_message_names_the_fix():
-    settings = _settings(s3_enabled=True, s3_bucket="m", s3_access_key_id="k", s3_secret_access_key="s",
-                         s3_endpoint="https://s3.example.org")
+    settings = _settings(s3_enabled=True, s3_bucket="m", s3_access_key_id="k", s3_secret_access_key="s", s3_endpoint="https://s3.example.org")
     (problem,) = mastodon_env_problems(settings)
     assert "amazonaws.com" in problem and "mastodon_s3_hostname" in problem
 

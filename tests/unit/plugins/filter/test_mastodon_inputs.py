@@ -20,17 +20,20 @@ def test_good_relays_have_no_problem():
     assert relay_input_problems([]) == [] and relay_input_problems(None) == []
 
 
-@pytest.mark.parametrize("url, words", [
-    ("https://relay.example.org", "/inbox"),
-    ("https://relay.example.org/inbox?x=1", "/inbox"),
-    ("https://relay.example.org/in box", "whitespace"),
-    ("http://relay.example.org/inbox", "https://relay.example.org/inbox"),
-    ("relay.example.org/inbox", "https URL with a host"),
-    ("ftp://relay.example.org/inbox", "https URL with a host"),
-    ("https://relay.example.org/actor", "https://relay.example.org/inbox"),
-    ("", "empty"),
-    (42, "not a string"),
-])
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("https://relay.example.org", "/inbox"),
+        ("https://relay.example.org/inbox?x=1", "/inbox"),
+        ("https://relay.example.org/in box", "whitespace"),
+        ("http://relay.example.org/inbox", "https://relay.example.org/inbox"),
+        ("relay.example.org/inbox", "https URL with a host"),
+        ("ftp://relay.example.org/inbox", "https URL with a host"),
+        ("https://relay.example.org/actor", "https://relay.example.org/inbox"),
+        ("", "empty"),
+        (42, "not a string"),
+    ],
+)
 def test_each_bad_relay_is_named_with_rule_and_fix(url, words):
     problems = relay_input_problems(["https://ok.example/inbox", url])
     assert len(problems) == 1
@@ -50,16 +53,21 @@ def test_relay_filter_is_the_module_rule():
 
 
 def test_good_follow_input_has_no_problem():
-    accounts = ["alice@social.example", "@bob@social.example", "https://social.example/@carol",
-                {"account": "dave@x.example", "reblogs": False, "languages": ["en"]}]
+    accounts = [
+        "alice@social.example",
+        "@bob@social.example",
+        "https://social.example/@carol",
+        {"account": "dave@x.example", "reblogs": False, "languages": ["en"]},
+    ]
     lists = [{"title": "Colleagues", "members": ["alice@social.example"], "replies_policy": "list", "exclusive": False}]
     assert follows_input_problems(accounts, lists) == []
     assert follows_input_problems([], []) == [] and follows_input_problems(None, None) == []
 
 
 def test_malformed_handles_are_named_by_position():
-    problems = follows_input_problems(["ok@x.example", "bob@@x.example", {"account": "c@x.example", "boost": True}],
-                                      [{"title": "L", "members": ["ok@x.example", "nohost"]}])
+    problems = follows_input_problems(
+        ["ok@x.example", "bob@@x.example", {"account": "c@x.example", "boost": True}], [{"title": "L", "members": ["ok@x.example", "nohost"]}]
+    )
     assert len(problems) == 3
     assert problems[0].startswith("mastodon_follow_accounts[1] 'bob@@x.example'") and "user@host" in problems[0]
     assert problems[1].startswith("mastodon_follow_accounts[2] ") and "unknown keys: boost" in problems[1]
@@ -67,12 +75,24 @@ def test_malformed_handles_are_named_by_position():
 
 
 def test_list_rules():
-    lists = [{"title": "A"}, {"title": "A"}, {"title": ""}, {"title": "B", "replies_policy": "all"},
-             {"title": "C", "colour": "red"}, {"title": "D", "members": "x@y.example"}, "E"]
+    lists = [
+        {"title": "A"},
+        {"title": "A"},
+        {"title": ""},
+        {"title": "B", "replies_policy": "all"},
+        {"title": "C", "colour": "red"},
+        {"title": "D", "members": "x@y.example"},
+        "E",
+    ]
     problems = follows_input_problems([], lists)
     assert [p.split(" ")[0] for p in problems] == [
-        "mastodon_follow_lists[1].title", "mastodon_follow_lists[2].title", "mastodon_follow_lists[3].replies_policy",
-        "mastodon_follow_lists[4]", "mastodon_follow_lists[5].members", "mastodon_follow_lists[6]"]
+        "mastodon_follow_lists[1].title",
+        "mastodon_follow_lists[2].title",
+        "mastodon_follow_lists[3].replies_policy",
+        "mastodon_follow_lists[4]",
+        "mastodon_follow_lists[5].members",
+        "mastodon_follow_lists[6]",
+    ]
     assert "given twice" in problems[0] and "1 to 256" in problems[1] and "followed, list, none" in problems[2]
     assert "colour" in problems[3]
 
@@ -97,4 +117,5 @@ def test_wrong_shapes_are_named():
 def test_follows_filter_is_the_module_rule():
     args = (["bad"], [{"title": ""}])
     assert follows_input_problems(*args) == mastodon_follows_plan.follows_input_problems(
-        *args, accounts_name="mastodon_follow_accounts", lists_name="mastodon_follow_lists")
+        *args, accounts_name="mastodon_follow_accounts", lists_name="mastodon_follow_lists"
+    )

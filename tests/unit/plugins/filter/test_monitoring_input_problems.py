@@ -31,14 +31,17 @@ def test_good_settings_have_no_problem():
     assert problems_of(GOOD) == []
 
 
-@pytest.mark.parametrize("path, words", [
-    ("/etc/nginx/rules", "must lie under one of /etc/fediverse-deploy/monitoring, /etc/prometheus/"),
-    ("/etc/prometheus/../shadow.d", "without '..'"),
-    ("/etc/prometheus//rules", "without '..', '//'"),
-    ("rules", "absolute path"),
-    ("/etc/prometheus", "must lie under"),  # the allowed directory itself is not a place for files
-    ("/etc/prometheus-evil/rules", "must lie under"),
-])
+@pytest.mark.parametrize(
+    "path, words",
+    [
+        ("/etc/nginx/rules", "must lie under one of /etc/fediverse-deploy/monitoring, /etc/prometheus/"),
+        ("/etc/prometheus/../shadow.d", "without '..'"),
+        ("/etc/prometheus//rules", "without '..', '//'"),
+        ("rules", "absolute path"),
+        ("/etc/prometheus", "must lie under"),  # the allowed directory itself is not a place for files
+        ("/etc/prometheus-evil/rules", "must lie under"),
+    ],
+)
 def test_a_rules_dir_outside_the_allowed_directories_is_refused(path, words):
     problems = problems_of(with_(rules_dir=path))
     assert len(problems) == 1 and problems[0].startswith("monitoring_rules_dir ") and words in problems[0]
@@ -59,15 +62,18 @@ def test_prometheus_durations_pass(value):
     assert problems_of(with_(intervals={"monitoring_scrape_interval": value})) == []
 
 
-@pytest.mark.parametrize("value, words", [
-    ("0.05", "must be a number, written without quotes"),
-    ("five percent", "must be a number"),
-    (True, "must be a number"),
-    (None, "must be a number"),
-    (0, "above zero"),
-    (-1, "above zero"),
-    (5, "at most 1"),
-])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("0.05", "must be a number, written without quotes"),
+        ("five percent", "must be a number"),
+        (True, "must be a number"),
+        (None, "must be a number"),
+        (0, "above zero"),
+        (-1, "above zero"),
+        (5, "at most 1"),
+    ],
+)
 def test_a_threshold_that_is_not_a_usable_number_is_refused(value, words):
     problems = problems_of(with_(thresholds={"web_5xx_ratio": value}))
     assert len(problems) == 1 and problems[0].startswith("monitoring_alert_thresholds.web_5xx_ratio") and words in problems[0]
@@ -75,14 +81,14 @@ def test_a_threshold_that_is_not_a_usable_number_is_refused(value, words):
 
 def test_an_unknown_threshold_name_is_refused_as_a_typo():
     problems = problems_of(with_(thresholds={"web_5xx_rate": 0.1}))
-    assert problems == ["monitoring_alert_thresholds.web_5xx_rate is not a threshold the rules use; known ones: "
-                        "backup_max_age_hours, web_5xx_ratio."]
+    assert problems == ["monitoring_alert_thresholds.web_5xx_rate is not a threshold the rules use; known ones: backup_max_age_hours, web_5xx_ratio."]
 
 
 def test_an_exporter_port_on_a_published_port_is_refused():
     problems = problems_of(with_(ports={"nginx": 443}))
-    assert problems == ["monitoring_ports.nginx is 443, a port the stack publishes (monitoring_published_ports); "
-                        "metrics endpoints stay internal, so pick another port."]
+    assert problems == [
+        "monitoring_ports.nginx is 443, a port the stack publishes (monitoring_published_ports); metrics endpoints stay internal, so pick another port."
+    ]
 
 
 def test_published_ports_given_as_strings_still_collide():

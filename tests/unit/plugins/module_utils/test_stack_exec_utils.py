@@ -10,8 +10,18 @@ import json
 import pytest
 
 from ansible_collections.fediverse.deploy.plugins.module_utils.stack_exec import (
-    StackExecError, build_call, docker_exec_argv, interpret, last_json_object, parse_rows, psql_argv, read_password,
-    rows, run, runner_name, runner_result,
+    StackExecError,
+    build_call,
+    docker_exec_argv,
+    interpret,
+    last_json_object,
+    parse_rows,
+    psql_argv,
+    read_password,
+    rows,
+    run,
+    runner_name,
+    runner_result,
 )
 
 SCRIPT = "# fediverse.deploy runner: token v2\nputs({ok: true}.to_json)\n"
@@ -19,8 +29,26 @@ SCRIPT = "# fediverse.deploy runner: token v2\nputs({ok: true}.to_json)\n"
 
 def test_psql_argv_for_a_query_and_for_stdin():
     assert psql_argv("mastodon", "mastodon_production", 5433, "SELECT 1") == [
-        "psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "--host", "127.0.0.1", "--port", "5433",
-        "--username", "mastodon", "--dbname", "mastodon_production", "-c", "SELECT 1"]
+        "psql",
+        "-X",
+        "-q",
+        "-A",
+        "-t",
+        "-F",
+        "\t",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "5433",
+        "--username",
+        "mastodon",
+        "--dbname",
+        "mastodon_production",
+        "-c",
+        "SELECT 1",
+    ]
     assert psql_argv("postgres", "postgres")[-2:] == ["-f", "-"]
 
 
@@ -29,14 +57,17 @@ def test_docker_exec_names_the_environment_without_values():
     assert argv == ["timeout", "30", "docker", "exec", "-i", "--user", "999", "-e", "PGPASSWORD", "pg", "pg_dump"]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ('I, [boot] INFO -- : {"not": json\n{"ok": true, "n": 1}\n', {"ok": True, "n": 1}),
-    ('{"ok": false}\nlog line\n{"ok": true}\n', {"ok": True}),  # the LAST object, not the first
-    ('{"ok": true}\n[1, 2]\n"text"\n', {"ok": True}),  # arrays and strings are not results
-    ("no json at all\n", None),
-    ("", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('I, [boot] INFO -- : {"not": json\n{"ok": true, "n": 1}\n', {"ok": True, "n": 1}),
+        ('{"ok": false}\nlog line\n{"ok": true}\n', {"ok": True}),  # the LAST object, not the first
+        ('{"ok": true}\n[1, 2]\n"text"\n', {"ok": True}),  # arrays and strings are not results
+        ("no json at all\n", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_the_result_is_the_last_json_object_line(text, expected):
     assert last_json_object(text) == expected
 
@@ -63,8 +94,7 @@ def test_sql_script_goes_on_stdin():
 
 def test_runner_input_travels_in_the_environment():
     call = build_call({"container": "web", "runner": SCRIPT, "runner_input": {"a": 1}, "env": {"RAILS_LOG_LEVEL": "warn"}})
-    assert call["argv"] == ["docker", "exec", "-i", "-e", "FEDIVERSE_RUNNER_INPUT", "-e", "RAILS_LOG_LEVEL", "web",
-                            "bin/rails", "runner", "-"]
+    assert call["argv"] == ["docker", "exec", "-i", "-e", "FEDIVERSE_RUNNER_INPUT", "-e", "RAILS_LOG_LEVEL", "web", "bin/rails", "runner", "-"]
     assert json.loads(call["env"]["FEDIVERSE_RUNNER_INPUT"]) == {"a": 1}
     assert call["stdin"] == SCRIPT and call["what"] == "bin/rails runner (token v2)"
 
@@ -75,8 +105,7 @@ def test_runner_script_needs_its_header():
         build_call({"container": "web", "runner": "puts 1"})
 
 
-@pytest.mark.parametrize("params", [{"container": "c"}, {"container": "c", "sql": "SELECT 1", "argv": ["ls"]},
-                                    {"container": "c", "argv": []}])
+@pytest.mark.parametrize("params", [{"container": "c"}, {"container": "c", "sql": "SELECT 1", "argv": ["ls"]}, {"container": "c", "argv": []}])
 def test_exactly_one_kind_with_content(params):
     with pytest.raises(StackExecError):
         build_call(params)
@@ -85,7 +114,7 @@ def test_exactly_one_kind_with_content(params):
 def test_failures_carry_the_tail_of_stderr():
     call = build_call({"container": "pg", "sql": "SELECT"})
     with pytest.raises(StackExecError, match=r'psql in pg failed \(exit 2\): .*relation "x" does not exist') as err:
-        interpret(call, 2, "", 'x' * 3000 + 'ERROR:  relation "x" does not exist\n')
+        interpret(call, 2, "", "x" * 3000 + 'ERROR:  relation "x" does not exist\n')
     assert err.value.rc == 2
     with pytest.raises(StackExecError, match=r"no output \(exit 1\)"):
         interpret(build_call({"container": "pg", "argv": ["rm", "-f", "/x"]}), 1, "", "")

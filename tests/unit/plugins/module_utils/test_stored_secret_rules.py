@@ -10,28 +10,39 @@ import base64
 import pytest
 
 from ansible_collections.fediverse.deploy.plugins.module_utils.stored_secret import (
-    SecretError, parse_env, render_env, settle_env, settle_value, vapid_pair_from_der,
+    SecretError,
+    parse_env,
+    render_env,
+    settle_env,
+    settle_value,
+    vapid_pair_from_der,
 )
 
 # Test vectors: P-256 keys in SEC1 DER (what `openssl ecparam -genkey -outform DER` prints) and in PKCS#8,
 # with the pair the webpush gem makes of them (computed with the Python library cryptography).
 VECTORS = [
-    ("30770201010420c7d7984645227aef07bb1badb71179456ec1bd068d01982d530bb99c4eaab756a00a06082a8648ce3d030107a144"
-     "034200046ed435803b914d5e280f3731a602b128787d59434fc7203d9229f41bcf8ea02a5de150d066595a5e081a68439a6521efeb0c"
-     "3c8775386bd6a207804ed6e5f895",
-     "x9eYRkUieu8HuxuttxF5RW7BvQaNAZgtUwu5nE6qt1Y=",
-     "BG7UNYA7kU1eKA83MaYCsSh4fVlDT8cgPZIp9BvPjqAqXeFQ0GZZWl4IGmhDmmUh7-sMPId1OGvWogeATtbl-JU="),
-    ("308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420c7d7984645227aef07bb1badb71179456ec1"
-     "bd068d01982d530bb99c4eaab756a144034200046ed435803b914d5e280f3731a602b128787d59434fc7203d9229f41bcf8ea02a5de1"
-     "50d066595a5e081a68439a6521efeb0c3c8775386bd6a207804ed6e5f895",
-     "x9eYRkUieu8HuxuttxF5RW7BvQaNAZgtUwu5nE6qt1Y=",
-     "BG7UNYA7kU1eKA83MaYCsSh4fVlDT8cgPZIp9BvPjqAqXeFQ0GZZWl4IGmhDmmUh7-sMPId1OGvWogeATtbl-JU="),
+    (
+        "30770201010420c7d7984645227aef07bb1badb71179456ec1bd068d01982d530bb99c4eaab756a00a06082a8648ce3d030107a144"
+        "034200046ed435803b914d5e280f3731a602b128787d59434fc7203d9229f41bcf8ea02a5de150d066595a5e081a68439a6521efeb0c"
+        "3c8775386bd6a207804ed6e5f895",
+        "x9eYRkUieu8HuxuttxF5RW7BvQaNAZgtUwu5nE6qt1Y=",
+        "BG7UNYA7kU1eKA83MaYCsSh4fVlDT8cgPZIp9BvPjqAqXeFQ0GZZWl4IGmhDmmUh7-sMPId1OGvWogeATtbl-JU=",
+    ),
+    (
+        "308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420c7d7984645227aef07bb1badb71179456ec1"
+        "bd068d01982d530bb99c4eaab756a144034200046ed435803b914d5e280f3731a602b128787d59434fc7203d9229f41bcf8ea02a5de1"
+        "50d066595a5e081a68439a6521efeb0c3c8775386bd6a207804ed6e5f895",
+        "x9eYRkUieu8HuxuttxF5RW7BvQaNAZgtUwu5nE6qt1Y=",
+        "BG7UNYA7kU1eKA83MaYCsSh4fVlDT8cgPZIp9BvPjqAqXeFQ0GZZWl4IGmhDmmUh7-sMPId1OGvWogeATtbl-JU=",
+    ),
     # private scalar 5: the 32 bytes keep their leading zeros
-    ("307702010104200000000000000000000000000000000000000000000000000000000000000005a00a06082a8648ce3d030107a14403"
-     "42000451590b7a515140d2d784c85608668fdfef8c82fd1f5be52421554a0dc3d033ede0c17da8904a727d8ae1bf36bf8a79260d012f"
-     "00d4d80888d1d0bb44fda16da4",
-     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAU=",
-     "BFFZC3pRUUDS14TIVghmj9_vjIL9H1vlJCFVSg3D0DPt4MF9qJBKcn2K4b82v4p5Jg0BLwDU2AiI0dC7RP2hbaQ="),
+    (
+        "307702010104200000000000000000000000000000000000000000000000000000000000000005a00a06082a8648ce3d030107a14403"
+        "42000451590b7a515140d2d784c85608668fdfef8c82fd1f5be52421554a0dc3d033ede0c17da8904a727d8ae1bf36bf8a79260d012f"
+        "00d4d80888d1d0bb44fda16da4",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAU=",
+        "BFFZC3pRUUDS14TIVghmj9_vjIL9H1vlJCFVSg3D0DPt4MF9qJBKcn2K4b82v4p5Jg0BLwDU2AiI0dC7RP2hbaQ=",
+    ),
 ]
 KEY = bytes.fromhex(VECTORS[0][0])
 OTHER_KEY = bytes.fromhex(VECTORS[2][0])
@@ -39,7 +50,8 @@ P384_KEY = bytes.fromhex(
     "3081a40201010430036b3a3c7bdf1d8ab012ad36598e9bc97c3e80b8265fc4327b523ec0de7874ac36085e8bae827c1946bec4be210210"
     "9fa00706052b81040022a16403620004d3a3e8d06a687686880321e15ed76d898cdf278f2db66b88a65be9545de47d95b4f72782e7e5bb"
     "9b415fed8513d70c0347a1eb4bebaf4e0433d2d2aead1a49fade3ff040a51b2ddf1a342f9499e3c290b0beb49cf36337ed0d1b1a2b9c97"
-    "4163")
+    "4163"
+)
 
 
 @pytest.mark.parametrize("der, private, public", VECTORS)
@@ -54,12 +66,12 @@ def test_random_keys_agree_with_the_cryptography_library():
     serialization = pytest.importorskip("cryptography.hazmat.primitives.serialization")
     for _index in range(5):
         key = crypto.generate_private_key(crypto.SECP256R1())
-        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL,
-                                serialization.NoEncryption())
+        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
         public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
         assert vapid_pair_from_der(der) == (
             base64.urlsafe_b64encode(key.private_numbers().private_value.to_bytes(32, "big")).decode(),
-            base64.urlsafe_b64encode(public).decode())
+            base64.urlsafe_b64encode(public).decode(),
+        )
 
 
 def test_other_curves_are_refused():

@@ -10,7 +10,6 @@ import os
 import stat
 
 import pytest
-
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fediverse.deploy.plugins.modules import managed_files
@@ -22,6 +21,7 @@ def run(capsys):
         with patch_module_args(args), pytest.raises(SystemExit):
             managed_files.main()
         return json.loads(capsys.readouterr().out)
+
     return run_module
 
 
@@ -42,8 +42,7 @@ def test_settles_everything_then_changes_nothing(tmp_path, run):
     (tmp_path / "conf" / "old.sh").write_text("gone\n")
     first = run(files=layout(tmp_path))
     assert first["changed"] is True
-    assert first["changed_paths"] == [str(tmp_path / "conf"), str(tmp_path / "conf" / "backup.json"),
-                                      str(tmp_path / "conf" / "old.sh")]
+    assert first["changed_paths"] == [str(tmp_path / "conf"), str(tmp_path / "conf" / "backup.json"), str(tmp_path / "conf" / "old.sh")]
     assert mode(tmp_path / "conf") == 0o700 and mode(tmp_path / "conf" / "backup.json") == 0o600
     assert (tmp_path / "conf" / "backup.json").read_text() == "{}\n"
     assert not (tmp_path / "conf" / "old.sh").exists()
@@ -53,13 +52,12 @@ def test_settles_everything_then_changes_nothing(tmp_path, run):
 
 def test_a_new_content_replaces_the_file_and_keeps_its_mode(tmp_path, run):
     path = tmp_path / "daemon.json"
-    path.write_text("{\"old\": true}\n")
+    path.write_text('{"old": true}\n')
     os.chmod(path, 0o640)
-    out = run(files=[{"path": str(path), "content": "{\"new\": true}\n"}], _ansible_diff=True)
+    out = run(files=[{"path": str(path), "content": '{"new": true}\n'}], _ansible_diff=True)
     assert out["changed_paths"] == [str(path)]
-    assert path.read_text() == "{\"new\": true}\n" and mode(path) == 0o640
-    assert out["diff"] == [{"before_header": str(path), "after_header": str(path),
-                            "before": "{\"old\": true}\n", "after": "{\"new\": true}\n"}]
+    assert path.read_text() == '{"new": true}\n' and mode(path) == 0o640
+    assert out["diff"] == [{"before_header": str(path), "after_header": str(path), "before": '{"old": true}\n', "after": '{"new": true}\n'}]
     assert os.listdir(tmp_path) == ["daemon.json"]  # no temporary file left
 
 
@@ -87,6 +85,7 @@ def test_a_new_secret_file_is_never_readable_by_others(tmp_path, run, monkeypatc
     def replace(source, target):
         seen.append(mode(source))
         real_replace(source, target)
+
     monkeypatch.setattr(os, "replace", replace)
     run(files=[{"path": str(tmp_path / "token"), "content": "x\n", "mode": "0600", "secret": True}])
     assert seen == [0o600]
@@ -98,13 +97,16 @@ def test_check_mode_predicts_and_writes_nothing(tmp_path, run):
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("entry, message", [
-    ({"path": "relative/file", "content": ""}, "must be absolute"),
-    ({"path": "/x/file"}, "a file needs content"),
-    ({"path": "/x/dir", "state": "directory", "content": "x"}, "content is only for state=file"),
-    ({"path": "/x/file", "content": "", "mode": "u+rw"}, "is not an octal mode"),
-    ({"path": "/x/file", "content": "", "mode": "0999"}, "is not an octal mode"),
-])
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"path": "relative/file", "content": ""}, "must be absolute"),
+        ({"path": "/x/file"}, "a file needs content"),
+        ({"path": "/x/dir", "state": "directory", "content": "x"}, "content is only for state=file"),
+        ({"path": "/x/file", "content": "", "mode": "u+rw"}, "is not an octal mode"),
+        ({"path": "/x/file", "content": "", "mode": "0999"}, "is not an octal mode"),
+    ],
+)
 def test_bad_entries_are_refused_before_anything_changes(tmp_path, run, entry, message):
     out = run(files=[{"path": str(tmp_path / "first"), "content": "x\n"}, entry])
     assert out["failed"] is True and message in out["msg"] and "nothing was changed" in out["msg"]

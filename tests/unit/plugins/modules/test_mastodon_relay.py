@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fediverse.deploy.plugins.modules import mastodon_relay
@@ -72,6 +71,7 @@ def run_module(host, monkeypatch, **args):
 def result(capsys):
     def read():
         return json.loads(capsys.readouterr().out)
+
     return read
 
 
@@ -122,8 +122,13 @@ def test_actor_url_fails_before_any_command(monkeypatch, result):
 
 def test_runner_failure_is_reported_with_its_output(monkeypatch, result):
     host = FakeHost({})
-    monkeypatch.setattr(host, "run_command", lambda command, data=None, binary_data=False, environ_update=None: (
-        (0, "", "") if "psql" in command else (1, "", "ActiveRecord::ConnectionNotEstablished")))
+    monkeypatch.setattr(
+        host,
+        "run_command",
+        lambda command, data=None, binary_data=False, environ_update=None: (
+            (0, "", "") if "psql" in command else (1, "", "ActiveRecord::ConnectionNotEstablished")
+        ),
+    )
     run_module(host, monkeypatch, relays=[RELAY_A])
     out = result()
     assert out["failed"] is True
@@ -183,11 +188,14 @@ def test_retries_zero_fails_on_the_first_runner_failure(monkeypatch, result):
     assert out["failed"] is True and "container is restarting" in out["msg"] and host.rails_boots == 1
 
 
-@pytest.mark.parametrize("url, words", [
-    ("http://relay.example/inbox", "plain http"),
-    ("https://relay.example/", "must end in /inbox"),
-    ("https://relay.example/in box", "whitespace"),
-])
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("http://relay.example/inbox", "plain http"),
+        ("https://relay.example/", "must end in /inbox"),
+        ("https://relay.example/in box", "whitespace"),
+    ],
+)
 def test_urls_no_relay_would_answer_are_refused_before_any_command(monkeypatch, result, url, words):
     host = FakeHost({})
     run_module(host, monkeypatch, relays=[RELAY_A, url])

@@ -9,7 +9,6 @@ import json
 import os
 
 import pytest
-
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fediverse.deploy.plugins.modules import read_files
@@ -21,6 +20,7 @@ def run(capsys):
         with patch_module_args(args), pytest.raises(SystemExit):
             read_files.main()
         return json.loads(capsys.readouterr().out)
+
     return run_module
 
 
@@ -58,6 +58,7 @@ def test_an_unreadable_file_names_the_path_only(tmp_path, run, monkeypatch):
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
+
     monkeypatch.setattr("builtins.open", refuse)
     out = run(paths=[str(tmp_path / "secret")])
     assert out["failed"] is True and "cannot be read: Permission denied" in out["msg"] and "hunter2" not in out["msg"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fediverse.deploy.plugins.modules import stack_exec
@@ -27,13 +26,13 @@ class FakeHost:
 @pytest.fixture
 def result(monkeypatch):
     def run(args, host, check_mode=False):
-        monkeypatch.setattr(stack_exec.AnsibleModule, "run_command",
-                            lambda self, command, **kwargs: host.run_command(command, **kwargs))
+        monkeypatch.setattr(stack_exec.AnsibleModule, "run_command", lambda self, command, **kwargs: host.run_command(command, **kwargs))
         if check_mode:
             args = dict(args, _ansible_check_mode=True)
         with patch_module_args(args):
             with pytest.raises(SystemExit):
                 stack_exec.main()
+
     return run
 
 
@@ -54,9 +53,15 @@ def test_read_only_sql_runs_in_check_mode(result, capsys):
     assert output(capsys)["rows"] == [["1"]] and len(host.calls) == 1
 
 
-@pytest.mark.parametrize("args", [{"sql_script": "DROP TABLE x;"}, {"argv": ["rm", "-f", "/x"]},
-                                  {"runner": "# fediverse.deploy runner: t v1\n"},
-                                  {"sql": "UPDATE x SET y = 1", "changes": True}])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"sql_script": "DROP TABLE x;"},
+        {"argv": ["rm", "-f", "/x"]},
+        {"runner": "# fediverse.deploy runner: t v1\n"},
+        {"sql": "UPDATE x SET y = 1", "changes": True},
+    ],
+)
 def test_changing_calls_are_not_run_in_check_mode(result, capsys, args):
     host = FakeHost()
     result(dict(args, container="c"), host, check_mode=True)
@@ -79,8 +84,7 @@ def test_password_file_is_read_on_the_target_and_never_shown(result, capsys, tmp
 
 def test_runner_result_and_input(result, capsys):
     host = FakeHost((0, 'I, boot\n{"ok": true, "token": "t"}\n', ""))
-    result({"container": "web", "runner": "# fediverse.deploy runner: token v1\nputs 1\n",
-            "runner_input": {"username": "admin"}}, host)
+    result({"container": "web", "runner": "# fediverse.deploy runner: token v1\nputs 1\n", "runner_input": {"username": "admin"}}, host)
     out = output(capsys)
     assert out["result"] == {"ok": True, "token": "t"} and out["changed"] is True
     call = host.calls[0]

@@ -13,7 +13,6 @@ import shutil
 import stat
 
 import pytest
-
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fediverse.deploy.plugins.modules import stored_secret
@@ -32,7 +31,8 @@ MASTODON = [
 KEY_DER = bytes.fromhex(
     "30770201010420c7d7984645227aef07bb1badb71179456ec1bd068d01982d530bb99c4eaab756a00a06082a8648ce3d030107a1440342"
     "00046ed435803b914d5e280f3731a602b128787d59434fc7203d9229f41bcf8ea02a5de150d066595a5e081a68439a6521efeb0c3c877538"
-    "6bd6a207804ed6e5f895")
+    "6bd6a207804ed6e5f895"
+)
 KEY_PRIVATE = "x9eYRkUieu8HuxuttxF5RW7BvQaNAZgtUwu5nE6qt1Y="
 KEY_PUBLIC = "BG7UNYA7kU1eKA83MaYCsSh4fVlDT8cgPZIp9BvPjqAqXeFQ0GZZWl4IGmhDmmUh7-sMPId1OGvWogeATtbl-JU="
 
@@ -64,6 +64,7 @@ def run(capsys):
         with patch_module_args(args), pytest.raises(SystemExit):
             stored_secret.main()
         return json.loads(capsys.readouterr().out)
+
     return run_module
 
 
@@ -84,13 +85,13 @@ def mode(path):
 
 # --- format: value ---------------------------------------------------------------------------------------
 
+
 def test_reads_the_stored_secret(tmp_path, run):
     path = tmp_path / "postgres_password"
     write(path, "kept-one\n")
     out = run(path=str(path))
     assert out["changed"] is False
-    assert (out["secret"], out["previous"], out["exists"], out["created"], out["replaced"]) == \
-        ("kept-one", "kept-one", True, False, False)
+    assert (out["secret"], out["previous"], out["exists"], out["created"], out["replaced"]) == ("kept-one", "kept-one", True, False, False)
 
 
 def test_generates_once_and_never_again(tmp_path, run):
@@ -172,8 +173,7 @@ def test_diff_names_only(tmp_path, run):
     path = tmp_path / "pw"
     write(path, "old-value\n")
     out = run(path=str(path), value="new-value", _ansible_diff=True)
-    assert out["diff"] == {"before_header": str(path), "after_header": str(path),
-                           "before": "secret: stored\n", "after": "secret: replaced\n"}
+    assert out["diff"] == {"before_header": str(path), "after_header": str(path), "before": "secret: stored\n", "after": "secret: replaced\n"}
     assert "diff" not in run(path=str(path), value="new-value", _ansible_diff=True)
 
 
@@ -258,6 +258,7 @@ def test_the_supplied_value_is_returned_but_not_echoed(tmp_path, run):
 
 # --- format: env -----------------------------------------------------------------------------------------
 
+
 def test_env_generates_every_secret_once_with_a_vapid_pair(tmp_path, run, openssl):
     path = tmp_path / "mastodon_secrets.env"
     out = run(path=str(path), format="env", header=HEADER, secrets=MASTODON)
@@ -309,18 +310,18 @@ def test_env_keeps_names_it_was_not_told_about(tmp_path, run):
 def test_env_a_supplied_pair_is_taken_whole(tmp_path, run, openssl, stored):
     path = tmp_path / "s.env"
     write(path, "".join("%s=%s\n" % item for item in stored.items()))
-    specs = [{"name": "VAPID_PRIVATE_KEY", "generate": "vapid_private", "value": "my-pri="},
-             {"name": "VAPID_PUBLIC_KEY", "generate": "vapid_public", "value": "my-pub="}]
+    specs = [
+        {"name": "VAPID_PRIVATE_KEY", "generate": "vapid_private", "value": "my-pri="},
+        {"name": "VAPID_PUBLIC_KEY", "generate": "vapid_public", "value": "my-pub="},
+    ]
     out = run(path=str(path), format="env", secrets=specs)
     assert out["secrets"] == {"VAPID_PRIVATE_KEY": "my-pri=", "VAPID_PUBLIC_KEY": "my-pub="}
     assert openssl.calls == []
-    assert (out["replaced"], out["created"]) == ((["VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY"], []) if stored
-                                                 else ([], ["VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY"]))
+    assert (out["replaced"], out["created"]) == ((["VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY"], []) if stored else ([], ["VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY"]))
 
 
 def test_env_half_a_supplied_pair_is_refused(tmp_path, run, openssl):
-    specs = [{"name": "VAPID_PRIVATE_KEY", "generate": "vapid_private"},
-             {"name": "VAPID_PUBLIC_KEY", "generate": "vapid_public", "value": "my-public-half="}]
+    specs = [{"name": "VAPID_PRIVATE_KEY", "generate": "vapid_private"}, {"name": "VAPID_PUBLIC_KEY", "generate": "vapid_public", "value": "my-public-half="}]
     out = run(path=str(tmp_path / "s.env"), format="env", secrets=specs)
     assert out["failed"] is True and "VAPID_PUBLIC_KEY is supplied without VAPID_PRIVATE_KEY" in out["msg"]
     assert "my-public-half" not in out["msg"] and openssl.calls == [] and not (tmp_path / "s.env").exists()
@@ -329,8 +330,7 @@ def test_env_half_a_supplied_pair_is_refused(tmp_path, run, openssl):
 def test_env_half_a_stored_pair_is_refused_not_completed(tmp_path, run, openssl):
     path = tmp_path / "s.env"
     write(path, "VAPID_PUBLIC_KEY=stored-public-half=\n")
-    specs = [{"name": "VAPID_PRIVATE_KEY", "generate": "vapid_private"},
-             {"name": "VAPID_PUBLIC_KEY", "generate": "vapid_public"}]
+    specs = [{"name": "VAPID_PRIVATE_KEY", "generate": "vapid_private"}, {"name": "VAPID_PUBLIC_KEY", "generate": "vapid_public"}]
     out = run(path=str(path), format="env", secrets=specs)
     assert out["failed"] is True
     assert "hold VAPID_PUBLIC_KEY but not VAPID_PRIVATE_KEY" in out["msg"] and "stored-public-half" not in out["msg"]
@@ -346,18 +346,22 @@ def test_env_check_mode_returns_the_values_and_writes_nothing(tmp_path, run, ope
 
 
 def test_env_missing_message_names_the_missing(tmp_path, run):
-    out = run(path=str(tmp_path / "s.env"), format="env", secrets=[{"name": "A", "generate": "none"}, {"name": "B"}],
-              missing_message="Restore the secrets file.")
+    out = run(
+        path=str(tmp_path / "s.env"), format="env", secrets=[{"name": "A", "generate": "none"}, {"name": "B"}], missing_message="Restore the secrets file."
+    )
     assert out["failed"] is True and out["msg"] == "Restore the secrets file. (missing: A)"
 
 
-@pytest.mark.parametrize("specs, words", [
-    ([{"name": "A"}, {"name": "A"}], "A is listed more than once"),
-    ([{"name": "bad-name"}], "not a variable name"),
-    ([{"name": "A", "value": "x\ny"}], "value supplied for A holds a line break"),
-    ([{"name": "V", "generate": "vapid_private"}], "a VAPID pair needs"),
-    ([{"name": "A", "length": 0}], "length of A"),
-])
+@pytest.mark.parametrize(
+    "specs, words",
+    [
+        ([{"name": "A"}, {"name": "A"}], "A is listed more than once"),
+        ([{"name": "bad-name"}], "not a variable name"),
+        ([{"name": "A", "value": "x\ny"}], "value supplied for A holds a line break"),
+        ([{"name": "V", "generate": "vapid_private"}], "a VAPID pair needs"),
+        ([{"name": "A", "length": 0}], "length of A"),
+    ],
+)
 def test_env_bad_lists_are_refused_before_anything(tmp_path, run, specs, words):
     out = run(path=str(tmp_path / "s.env"), format="env", secrets=specs)
     assert out["failed"] is True and words in out["msg"]

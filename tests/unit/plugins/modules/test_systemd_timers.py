@@ -9,13 +9,19 @@ import json
 import os
 
 import pytest
-
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fediverse.deploy.plugins.modules import systemd_timers
 
-BACKUP = {"name": "scheduled", "enabled": True, "description": "Backup", "command": "/usr/local/sbin/backup --reason timer",
-          "on_calendar": "*-*-* 03:30:00", "randomized_delay_sec": 900, "service": {"Nice": 10}}
+BACKUP = {
+    "name": "scheduled",
+    "enabled": True,
+    "description": "Backup",
+    "command": "/usr/local/sbin/backup --reason timer",
+    "on_calendar": "*-*-* 03:30:00",
+    "randomized_delay_sec": 900,
+    "service": {"Nice": 10},
+}
 
 
 class FakeSystemd:
@@ -28,8 +34,7 @@ class FakeSystemd:
         verb, args = command[1], command[2:]
         if verb == "show":
             units = [arg for arg in args if not arg.startswith("--")]
-            out = "\n\n".join("Id=%s\nUnitFileState=%s\nActiveState=%s" % ((unit,) + self.states.get(unit, ("", "inactive")))
-                              for unit in units)
+            out = "\n\n".join("Id=%s\nUnitFileState=%s\nActiveState=%s" % ((unit,) + self.states.get(unit, ("", "inactive"))) for unit in units)
             return 0, out + "\n", ""
         self.calls.append(" ".join(command[1:]))
         if verb == "enable":
@@ -54,6 +59,7 @@ def run(capsys, tmp_path):
         with patch_module_args(args), pytest.raises(SystemExit):
             systemd_timers.main()
         return json.loads(capsys.readouterr().out)
+
     return run_module
 
 
@@ -66,8 +72,7 @@ def unit_owner(monkeypatch):
 def test_installs_and_starts_then_changes_nothing(tmp_path, run, systemd):
     first = run()
     assert first["changed"] is True
-    assert first["written"] == [str(tmp_path / "fediverse-backup-scheduled.service"),
-                                str(tmp_path / "fediverse-backup-scheduled.timer")]
+    assert first["written"] == [str(tmp_path / "fediverse-backup-scheduled.service"), str(tmp_path / "fediverse-backup-scheduled.timer")]
     assert systemd.calls == ["daemon-reload", "enable --now fediverse-backup-scheduled.timer"]
     timer = (tmp_path / "fediverse-backup-scheduled.timer").read_text()
     assert "OnCalendar=*-*-* 03:30:00\nRandomizedDelaySec=900\nPersistent=true\n" in timer
@@ -97,8 +102,7 @@ def test_a_disabled_job_is_stopped_and_its_units_deleted(tmp_path, run, systemd)
     run()
     out = run(jobs=[dict(BACKUP, enabled=False)])
     assert out["stopped"] == ["fediverse-backup-scheduled.timer"]
-    assert sorted(out["deleted"]) == sorted(str(tmp_path / name) for name in
-                                            ("fediverse-backup-scheduled.service", "fediverse-backup-scheduled.timer"))
+    assert sorted(out["deleted"]) == sorted(str(tmp_path / name) for name in ("fediverse-backup-scheduled.service", "fediverse-backup-scheduled.timer"))
     assert os.listdir(tmp_path) == []
     assert systemd.calls[-2:] == ["disable --now fediverse-backup-scheduled.timer", "daemon-reload"]
     assert run(jobs=[dict(BACKUP, enabled=False)])["changed"] is False

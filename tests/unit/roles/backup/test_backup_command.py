@@ -24,10 +24,13 @@ _SPEC.loader.exec_module(backup)
 
 
 def utc(*args):
-    return datetime.datetime(*args, tzinfo=datetime.timezone.utc)
+    return datetime.datetime(*args, tzinfo=datetime.UTC)
 
 
-def names_for(days_back, hour=3, base=utc(2026, 11, 23)):
+BASE = utc(2026, 11, 23)
+
+
+def names_for(days_back, hour=3, base=BASE):
     return [backup.backup_name(base - datetime.timedelta(days=d) + datetime.timedelta(hours=hour)) for d in days_back]
 
 
@@ -184,8 +187,7 @@ def setup(tmp_path):
         "redis_container": "mastodon-redis",
         "redis_password_file": str(conf_dir / "redis_password"),
         "config_dir": str(conf_dir),
-        "config_files": ["mastodon_secrets.env", "mastodon.env", "postgres_password", "redis_password",
-                         "mastodon_api_token", "mastodon_deployed_version"],
+        "config_files": ["mastodon_secrets.env", "mastodon.env", "postgres_password", "redis_password", "mastodon_api_token", "mastodon_deployed_version"],
         "deployed_version_file": str(conf_dir / "mastodon_deployed_version"),
         "system_dir": str(tmp_path / "system"),
         "include_cache": False,
@@ -212,8 +214,7 @@ def test_a_backup_is_complete_and_checksummed(setup, capsys):
     result = json.loads(out.strip().splitlines()[-1])
     path = result["backup"]
     assert err.strip() == f"fediverse-backup: OK {path}"
-    assert sorted(os.listdir(path)) == ["SHA256SUMS", "config.tar", "database.dump", "manifest.json", "media.tar",
-                                        "redis.rdb"]
+    assert sorted(os.listdir(path)) == ["SHA256SUMS", "config.tar", "database.dump", "manifest.json", "media.tar", "redis.rdb"]
     assert backup.verify_backup(path)["problems"] == []
     manifest = json.loads(open(os.path.join(path, "manifest.json"), encoding="utf-8").read())
     assert manifest["format"] == 1 and manifest["reason"] == "timer"
@@ -223,8 +224,7 @@ def test_a_backup_is_complete_and_checksummed(setup, capsys):
     assert manifest["local_domain"] == "social.example.test"
     assert manifest["created"].endswith("Z") and manifest["name"] == os.path.basename(path)
     with tarfile.open(os.path.join(path, "config.tar")) as tar:
-        assert sorted(tar.getnames()) == ["mastodon.env", "mastodon_deployed_version", "mastodon_secrets.env",
-                                          "postgres_password", "redis_password"]
+        assert sorted(tar.getnames()) == ["mastodon.env", "mastodon_deployed_version", "mastodon_secrets.env", "postgres_password", "redis_password"]
     assert stat.S_IMODE(os.stat(tmp_path / "backups").st_mode) == 0o700
     assert stat.S_IMODE(os.stat(os.path.join(path, "database.dump")).st_mode) == 0o600
 

@@ -26,10 +26,8 @@ def make_backup(directory, data=None, manifest=None):
     directory.mkdir(exist_ok=True)
     for name, content in data.items():
         (directory / name).write_bytes(content)
-    recorded = {name: {"size": len(content), "sha256": backup.sha256_file(str(directory / name))}
-                for name, content in data.items()}
-    manifest = {"format": 1, "name": "20261123T030000Z", "local_domain": "social.example.test", "files": recorded,
-                **(manifest or {})}
+    recorded = {name: {"size": len(content), "sha256": backup.sha256_file(str(directory / name))} for name, content in data.items()}
+    manifest = {"format": 1, "name": "20261123T030000Z", "local_domain": "social.example.test", "files": recorded, **(manifest or {})}
     (directory / "manifest.json").write_text(json.dumps(manifest))
     (directory / "SHA256SUMS").write_text(backup.sha256sums(str(directory), [*data, "manifest.json"]))
     return directory
@@ -87,8 +85,7 @@ def test_a_change_covered_by_new_sums_is_still_caught_by_the_manifest(tmp_path):
 def test_an_extra_file_is_refused(tmp_path):
     directory = make_backup(tmp_path / "b")
     (directory / "notes.txt").write_text("hello")
-    assert problems(directory) == ["unexpected notes.txt: a backup holds only database.dump, config.tar, media.tar,"
-                                   " manifest.json, SHA256SUMS, redis.rdb"]
+    assert problems(directory) == ["unexpected notes.txt: a backup holds only database.dump, config.tar, media.tar, manifest.json, SHA256SUMS, redis.rdb"]
 
 
 def test_an_extra_file_listed_in_the_sums_is_refused_too(tmp_path):
@@ -105,11 +102,14 @@ def test_a_file_left_out_of_the_sums_cannot_be_checked(tmp_path):
     assert problems(directory) == ["SHA256SUMS does not list config.tar, so it cannot be checked"]
 
 
-@pytest.mark.parametrize("line, problem", [
-    ("not a checksum line\n", "bad line 6 in SHA256SUMS: 'not a checksum line'"),
-    ("0" * 64 + "  ../etc/passwd\n", "bad line 6 in SHA256SUMS: '" + "0" * 64 + "  ../etc/passwd'"),
-    ("0" * 64 + " *media.tar\n", "bad line 6 in SHA256SUMS: '" + "0" * 64 + " *media.tar'"),
-])
+@pytest.mark.parametrize(
+    "line, problem",
+    [
+        ("not a checksum line\n", "bad line 6 in SHA256SUMS: 'not a checksum line'"),
+        ("0" * 64 + "  ../etc/passwd\n", "bad line 6 in SHA256SUMS: '" + "0" * 64 + "  ../etc/passwd'"),
+        ("0" * 64 + " *media.tar\n", "bad line 6 in SHA256SUMS: '" + "0" * 64 + " *media.tar'"),
+    ],
+)
 def test_a_bad_line_in_the_sums_is_named(tmp_path, line, problem):
     directory = make_backup(tmp_path / "b")
     with open(directory / "SHA256SUMS", "a", encoding="utf-8") as handle:
@@ -128,14 +128,16 @@ def test_a_file_listed_twice_is_refused(tmp_path):
 @pytest.mark.parametrize("version", [2, 0, None, "1"])
 def test_another_format_version_is_refused(tmp_path, version):
     directory = make_backup(tmp_path / "b", manifest={"format": version})
-    assert problems(directory) == [f"manifest.json is of format {version!r}; this command reads format 1 (restore it"
-                                   " with the collection release that made it)"]
+    assert problems(directory) == [f"manifest.json is of format {version!r}; this command reads format 1 (restore it with the collection release that made it)"]
 
 
-@pytest.mark.parametrize("content, problem", [
-    ("{not json", "manifest.json cannot be read: "),
-    ("[1, 2]", "manifest.json is not a JSON object"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("{not json", "manifest.json cannot be read: "),
+        ("[1, 2]", "manifest.json is not a JSON object"),
+    ],
+)
 def test_an_unreadable_manifest_is_refused(tmp_path, content, problem):
     directory = make_backup(tmp_path / "b")
     (directory / "manifest.json").write_text(content)
@@ -157,8 +159,7 @@ def test_no_directory_at_all(tmp_path):
 
 def run_command(*args):
     """The file as the restore role runs it: its own interpreter, nothing of the backup role installed."""
-    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, check=False,
-                          env={"PATH": os.environ.get("PATH", "")})
+    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, check=False, env={"PATH": os.environ.get("PATH", "")})
 
 
 def test_the_command_prints_one_json_object_and_exits_0_for_a_good_backup(tmp_path):

@@ -44,8 +44,7 @@ def site():
 
 
 def config_for(port, tmp_path, **extra):
-    config = {"scheme": "http", "address": "127.0.0.1", "port": port, "domain": "social.example.test",
-              "timeout": 3}
+    config = {"scheme": "http", "address": "127.0.0.1", "port": port, "domain": "social.example.test", "timeout": 3}
     config.update(extra)
     return config
 
@@ -90,8 +89,9 @@ def test_a_failure_runs_the_command_with_the_problems_and_exits_1(site, tmp_path
     port, replies, _hosts = site
     replies.update({"/health": (200, b"OK"), "/api/v1/streaming/health": (200, b"OK")})
     out = tmp_path / "notified.txt"
-    config = config_for(port, tmp_path, backup_metric_file=str(tmp_path / "none.prom"),
-                        on_failure_command=f'cat > {out}; echo "$FEDIVERSE_HEALTH_PROBLEMS" >> {out}')
+    config = config_for(
+        port, tmp_path, backup_metric_file=str(tmp_path / "none.prom"), on_failure_command=f'cat > {out}; echo "$FEDIVERSE_HEALTH_PROBLEMS" >> {out}'
+    )
     (tmp_path / "config.json").write_text(json.dumps(config))
     assert health.main(["--config", str(tmp_path / "config.json")]) == 1
     lines = out.read_text().splitlines()
@@ -122,14 +122,20 @@ def tls_site(tmp_path):
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "social.example.test")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("social.example.test")]), critical=False)
-            .sign(key, hashes.SHA256()))
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("social.example.test")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                         serialization.NoEncryption()))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     names = []
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")

@@ -28,8 +28,12 @@ def test_every_roles_default_calendar_is_one_the_validation_may_skip():
     defaults = {}
     for path in glob.glob(os.path.join(ROOT, "roles", "*", "defaults", "main.yml")):
         defaults.update({k: v for k, v in (_yaml(path) or {}).items() if k.endswith("_on_calendar")})
-    assert sorted(defaults) == ["backup_scheduled_on_calendar", "mastodon_maintenance_on_calendar",
-                                "monitoring_health_check_on_calendar", "nginx_acme_renew_on_calendar"]
+    assert sorted(defaults) == [
+        "backup_scheduled_on_calendar",
+        "mastodon_maintenance_on_calendar",
+        "monitoring_health_check_on_calendar",
+        "nginx_acme_renew_on_calendar",
+    ]
     assert set(defaults.values()) <= set(KNOWN)
 
 
@@ -45,7 +49,7 @@ def test_every_timer_variable_follows_the_scheme():
     for path in glob.glob(os.path.join(ROOT, "roles", "*", "meta", "argument_specs.yml")):
         for entry_point in _yaml(path)["argument_specs"].values():
             options.update(entry_point.get("options") or {})
-    jobs = {name[:-len("_on_calendar")] for name in options if name.endswith("_on_calendar")}
+    jobs = {name[: -len("_on_calendar")] for name in options if name.endswith("_on_calendar")}
     assert jobs == {"backup_scheduled", "mastodon_maintenance", "monitoring_health_check", "nginx_acme_renew"}
     for job in jobs:
         assert {job + "_enabled", job + "_randomized_delay_sec"} <= options, job
