@@ -28,7 +28,11 @@ echo '{"debug": true, "live-restore": true}' > /etc/docker/daemon.json
 # The test environment's artifact that the collection's runs get from docker_service_environment (Docker 26+
 # in these nested containers cannot write IPv6 settings); without effect on Debian 12's Docker 20.10.
 printf '[Service]\nEnvironment="DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1"\n' > /etc/systemd/system/docker.service.d/fediverse-deploy.conf
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io python3-docker >/dev/null
+# Debian 13 ships the client apart from the engine (docker-cli), as the docker role knows.
+packages="docker.io python3-docker"
+if apt-cache show docker-cli >/dev/null 2>&1; then packages="$packages docker-cli"; fi
+# shellcheck disable=SC2086  # a list of package names
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null
 systemctl is-active --quiet docker
 phase "engine install"
 
