@@ -36,6 +36,29 @@ def collection_tree():
     return TREE
 
 
+def playbook_env():
+    """The environment of an ansible-playbook run against this checkout: no colour, no localhost warnings."""
+    return dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=collection_tree(),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+    )
+
+
+def run_on_localhost(playbook):
+    """ansible-playbook of `playbook` on localhost, with the controller's own interpreter (the venv's python has
+    what the modules need)."""
+    return subprocess.run(
+        [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-e", "ansible_python_interpreter=" + os.path.join(BIN, "python"), str(playbook)],
+        capture_output=True,
+        text=True,
+        env=playbook_env(),
+        check=False,
+    )
+
+
 class Double:
     """Handle on a running test double: its URL, the owner's API, and its server-side request log."""
 

@@ -12,7 +12,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import BIN, ROOT, collection_tree
+from conftest import BIN, ROOT, playbook_env
 
 
 def run_validate(tmp_path, variables):
@@ -38,13 +38,7 @@ def run_validate(tmp_path, variables):
             ]
         )
     )
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=collection_tree(),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-    )
+    env = playbook_env()
     command = [
         os.path.join(BIN, "ansible-playbook"),
         "-i",

@@ -1,11 +1,9 @@
 """fediverse.deploy.preflight run for real on this machine: every problem in one failure, nothing changed."""
 
-import os
 import socket
-import subprocess
 import textwrap
 
-from conftest import BIN, collection_tree
+from conftest import run_on_localhost
 
 
 def run_preflight(tmp_path, variables):
@@ -20,21 +18,7 @@ def run_preflight(tmp_path, variables):
             - fediverse.deploy.preflight
         """)
     )
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=collection_tree(),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-    )
-    # The controller's own interpreter: the venv's python has what modules need.
-    return subprocess.run(
-        [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-e", "ansible_python_interpreter=" + os.path.join(BIN, "python"), str(playbook)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    return run_on_localhost(playbook)
 
 
 def test_every_problem_is_listed_in_one_failure(tmp_path):

@@ -4,11 +4,10 @@ controller (a backup to copy) and on the target (a backup already there), one im
 import importlib.util
 import json
 import os
-import subprocess
 import textwrap
 
 import pytest
-from conftest import BIN, ROOT, collection_tree
+from conftest import ROOT, run_on_localhost
 
 _SPEC = importlib.util.spec_from_file_location(
     "fediverse_deploy_backup_functional", os.path.join(ROOT, "roles", "backup", "files", "fediverse_deploy_backup.py")
@@ -56,20 +55,7 @@ def run_check(tmp_path, where, path):
                 msg: "manifest of {{{{ restore_manifest.local_domain }}}}, redis {{{{ __restore_has_redis }}}}"
         """)
     )
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=collection_tree(),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-    )
-    return subprocess.run(
-        [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-e", "ansible_python_interpreter=" + os.path.join(BIN, "python"), str(playbook)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    return run_on_localhost(playbook)
 
 
 def test_a_whole_backup_on_the_target_passes_and_its_manifest_is_kept(tmp_path, backup_dir):

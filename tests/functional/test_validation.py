@@ -14,7 +14,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import BIN, ROOT, collection_tree
+from conftest import BIN, ROOT, playbook_env
 
 STOPPED = "Nothing was changed on any host"
 
@@ -36,13 +36,7 @@ def inventory(tmp_path, hosts, common=None):
 
 def run(tmp_path, playbook, hosts=None, common=None, extra=None, args=()):
     hosts = hosts if hosts is not None else {"spare": {"mastodon_local_domain": "social.example.org"}}
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=collection_tree(),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-    )
+    env = playbook_env()
     command = [os.path.join(BIN, "ansible-playbook"), "-i", inventory(tmp_path, hosts, common)]
     if extra:
         command += ["-e", json.dumps(extra)]
