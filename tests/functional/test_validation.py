@@ -149,6 +149,10 @@ BAD_INPUTS = {
         ['fediverse.deploy.redis: redis_settings: values must be strings or numbers: write "yes"/"no" in quotes'],
     ),
     "nginx server name": ({"nginx_server_name": "Social_Example"}, ["fediverse.deploy.nginx: nginx_server_name:"]),
+    "nginx status page on a published port": (
+        {"nginx_status_port": 443},
+        ["fediverse.deploy.nginx: nginx_status_port: must be a port from 1 to 65535 other than 80, 443"],
+    ),
 }
 
 
