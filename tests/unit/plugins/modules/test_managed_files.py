@@ -5,24 +5,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import stat
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fediverse.deploy.plugins.modules import managed_files
 
 
 @pytest.fixture
-def run(capsys):
-    def run_module(**args):
-        with patch_module_args(args), pytest.raises(SystemExit):
-            managed_files.main()
-        return json.loads(capsys.readouterr().out)
-
-    return run_module
+def run(run_main):
+    return functools.partial(run_main, managed_files)
 
 
 def mode(path):

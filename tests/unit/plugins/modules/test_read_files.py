@@ -5,23 +5,17 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import os
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fediverse.deploy.plugins.modules import read_files
 
 
 @pytest.fixture
-def run(capsys):
-    def run_module(**args):
-        with patch_module_args(args), pytest.raises(SystemExit):
-            read_files.main()
-        return json.loads(capsys.readouterr().out)
-
-    return run_module
+def run(run_main):
+    return functools.partial(run_main, read_files)
 
 
 def test_files_directories_and_missing_paths_in_one_call(tmp_path, run):

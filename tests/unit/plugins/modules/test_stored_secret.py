@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import re
@@ -13,7 +14,6 @@ import shutil
 import stat
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fediverse.deploy.plugins.modules import stored_secret
 
@@ -59,13 +59,8 @@ def openssl(monkeypatch):
 
 
 @pytest.fixture
-def run(capsys):
-    def run_module(**args):
-        with patch_module_args(args), pytest.raises(SystemExit):
-            stored_secret.main()
-        return json.loads(capsys.readouterr().out)
-
-    return run_module
+def run(run_main):
+    return functools.partial(run_main, stored_secret)
 
 
 def read(path):

@@ -5,11 +5,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fediverse.deploy.plugins.modules import systemd_timers
 
@@ -53,12 +51,9 @@ def systemd(monkeypatch):
 
 
 @pytest.fixture
-def run(capsys, tmp_path):
+def run(run_main, tmp_path):
     def run_module(**args):
-        args = dict({"prefix": "fediverse-backup-", "directory": str(tmp_path), "jobs": [BACKUP]}, **args)
-        with patch_module_args(args), pytest.raises(SystemExit):
-            systemd_timers.main()
-        return json.loads(capsys.readouterr().out)
+        return run_main(systemd_timers, **dict({"prefix": "fediverse-backup-", "directory": str(tmp_path), "jobs": [BACKUP]}, **args))
 
     return run_module
 

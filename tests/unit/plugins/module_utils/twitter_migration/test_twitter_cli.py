@@ -31,15 +31,15 @@ def test_help():
 
 
 def test_summary_table_and_outputs(tmp_path):
-    done = launch(
+    arguments = (
         os.path.join(FIXTURES, "archive"),
         os.path.join(FIXTURES, "v1_friends_list.json"),
         "--list",
         "Climate scientists=%s" % os.path.join(FIXTURES, "v1_list_members_climate.json"),
         "-o",
         str(tmp_path / "out"),
-        cwd=str(tmp_path),
     )
+    done = launch(*arguments, cwd=str(tmp_path))
     assert done.returncode == 0, done.stderr
     table = dict((line[:40].strip(), line[40:].strip()) for line in done.stdout.splitlines() if len(line) > 40 and line[40:].strip().replace(",", "").isdigit())
     assert table["profiles read"] == "18"
@@ -49,14 +49,7 @@ def test_summary_table_and_outputs(tmp_path):
     assert table["lists"] == "1"
     assert "changed   %s" % (tmp_path / "out" / "following_accounts.csv") in done.stdout
     assert sorted(os.listdir(str(tmp_path / "out"))) == ["following_accounts.csv", "lists.csv", "mastodon_follows.yml", "twitter_migration_report.json"]
-    again = launch(
-        os.path.join(FIXTURES, "archive"),
-        os.path.join(FIXTURES, "v1_friends_list.json"),
-        "--list",
-        "Climate scientists=%s" % os.path.join(FIXTURES, "v1_list_members_climate.json"),
-        "-o",
-        str(tmp_path / "out"),
-    )
+    again = launch(*arguments)
     assert "unchanged %s" % (tmp_path / "out" / "following_accounts.csv") in again.stdout
 
 
