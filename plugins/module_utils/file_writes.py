@@ -4,8 +4,9 @@
 """Files, directories and their attributes settled on the target, for the modules that write several at once.
 
 Ownership and mode go through AnsibleModule's own helpers (set_fs_attributes_if_different), which handle
-check mode, names or ids, and SELinux contexts as ansible.builtin.file does; content is replaced atomically
-(a temporary file in the same directory that gets the wanted attributes first, then a rename).
+check mode and names or ids as ansible.builtin.file does (SELinux contexts are not managed); content is replaced
+atomically (a temporary file in the same directory, written to disk with the wanted attributes first, then a
+rename). A failing system call fails the module with the path and the reason, never a traceback.
 """
 
 from __future__ import annotations
@@ -37,12 +38,20 @@ def read_text(path):
         return None
 
 
+def _current_text(module, path):
+    try:
+        return read_text(path)
+    except OSError as error:  # a directory there, or no permission
+        module.fail_json(msg="%s cannot be read: %s" % (path, error))
+        return None  # not reached: fail_json exits
+
+
 def ensure_file(module, path, content, mode=None, owner=None, group=None, secret=False, diffs=None, validate=None):
     """`path` holds exactly `content` (atomically replaced when not) with the given attributes; changed or not.
 
     `validate` is a command with %s for the new file, run before it replaces the old one (as ansible.builtin.copy).
     """
-    before = read_text(path)
+    before = _current_text(module, path)
     changed = before != content
     if changed:
         if diffs is not None:
@@ -62,6 +71,8 @@ def ensure_file(module, path, content, mode=None, owner=None, group=None, secret
             try:
                 with os.fdopen(handle, "wb") as out:
                     out.write(content.encode("utf-8", errors="surrogateescape"))
+                    out.flush()
+                    os.fsync(out.fileno())  # the rename must not land before the content does
                 # The new content takes the old file's owner and mode, or the default mode, then the wanted
                 # ones, before the rename: never a moment with other attributes (secrets are written here too).
                 if before is not None:
@@ -81,6 +92,8 @@ def ensure_file(module, path, content, mode=None, owner=None, group=None, secret
                     if rc != 0:
                         module.fail_json(msg="%s was left as it was: its new content fails %r: %s" % (path, validate, (err or out).strip()[-2000:]))
                 os.replace(temporary, path)
+            except OSError as error:
+                module.fail_json(msg="%s was left as it was: %s" % (path, error))
             finally:
                 if os.path.exists(temporary):
                     os.unlink(temporary)
@@ -100,7 +113,10 @@ def ensure_directory(module, path, mode=None, owner=None, group=None, diffs=None
         diffs.append({"before": {"path": path, "state": "absent"}, "after": {"path": path, "state": "directory"}})
     if module.check_mode:
         return True
-    os.makedirs(path)
+    try:
+        os.makedirs(path)
+    except OSError as error:
+        module.fail_json(msg="%s: cannot create the directory: %s" % (path, error))
     _attributes(module, path, mode, owner, group, None)
     return True
 
@@ -112,8 +128,11 @@ def ensure_absent(module, path, diffs=None):
     if diffs is not None:
         diffs.append({"before": {"path": path, "state": "present"}, "after": {"path": path, "state": "absent"}})
     if not module.check_mode:
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path)
-        else:
-            os.unlink(path)
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+        except OSError as error:
+            module.fail_json(msg="%s: cannot remove it: %s" % (path, error))
     return True

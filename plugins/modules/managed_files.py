@@ -50,8 +50,10 @@ options:
         description: The whole content of a V(file) (required for that state).
         type: str
       mode:
-        description: The mode, as an octal string such as V('0640'). Default, a new file's usual mode; an existing one's is kept.
-        type: str
+        description:
+          - The mode, as a quoted octal string such as V('0640'). Default, a new file's usual mode; an existing one's is kept.
+          - An unquoted number is refused (YAML reads 0640 as 416).
+        type: raw
       owner:
         description: The owner (name or id).
         type: str
@@ -65,7 +67,9 @@ options:
             and the task fails. Not run in check mode.
         type: str
       secret:
-        description: The content is secret; C(--diff) does not show it. Set C(no_log) on the task as well.
+        description:
+          - The content is secret; C(--diff) does not show it, and the module's result masks it.
+          - Set C(no_log) on the task as well, or the target's log of the module's call holds it (the module warns then).
         type: bool
         default: false
 seealso:
@@ -121,8 +125,12 @@ def problems(entries):
             found.append("%s: content is only for state=file." % where)
         if entry["validate"] is not None and (entry["state"] != "file" or "%s" not in entry["validate"]):
             found.append("%s: validate is for state=file and needs %%s where the path goes." % where)
-        if entry["mode"] is not None and not (entry["mode"].isdigit() and set(entry["mode"]) <= set("01234567") and len(entry["mode"]) in (3, 4)):
-            found.append("%s: mode %s is not an octal mode such as '0644'." % (where, entry["mode"]))
+        mode = entry["mode"]
+        if isinstance(mode, int) and not isinstance(mode, bool):
+            # YAML reads an unquoted 0644 as the number 420, which would be taken as mode 0420.
+            found.append("%s: mode %s is a number; quote it, such as '0644'." % (where, mode))
+        elif mode is not None and not (isinstance(mode, str) and set(mode) <= set("01234567") and len(mode) in (3, 4)):
+            found.append("%s: mode %s is not an octal mode such as '0644'." % (where, mode))
     return found
 
 
@@ -137,7 +145,7 @@ def main():
                     path=dict(type="path", required=True),
                     state=dict(type="str", choices=["file", "directory", "absent"], default="file"),
                     content=dict(type="str"),
-                    mode=dict(type="str"),
+                    mode=dict(type="raw"),
                     owner=dict(type="str"),
                     group=dict(type="str"),
                     secret=dict(type="bool", default=False),
@@ -151,6 +159,12 @@ def main():
     found = problems(entries)
     if found:
         module.fail_json(msg="fediverse.deploy.managed_files: nothing was changed. " + " ".join(found))
+    # A secret's content is masked in what the module returns (its arguments included), as ansible.builtin.copy
+    # does for content; the log of the module's call on the target is only left out with no_log on the task.
+    secrets = [entry["content"] for entry in entries if entry["secret"] and entry["content"]]
+    module.no_log_values.update(secrets)
+    if secrets and not module.no_log:
+        module.warn("fediverse.deploy.managed_files: a secret file's content is in the target's log of this call; set no_log on the task.")
 
     diffs, changed_paths = [], []
     for entry in entries:

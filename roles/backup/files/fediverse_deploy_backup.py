@@ -569,6 +569,9 @@ def main(argv: list[str] | None = None) -> int:
     if not re.match(r"^[A-Za-z0-9_.-]{1,64}$", args.reason):
         print(f"{PREFIX} FAILED: --reason must be a short word (letters, digits, . _ -)", file=sys.stderr)
         return 2
+    if stack_exec is None:
+        print(f"{PREFIX} FAILED: {LIB_DIR}/stack_exec.py is missing: run the fediverse.deploy.backup role again", file=sys.stderr)
+        return 1
     os.umask(0o077)
     # systemd stops a run with SIGTERM: fail like any other failure (partial removed, one FAILED line).
     signal.signal(signal.SIGTERM, _terminated)

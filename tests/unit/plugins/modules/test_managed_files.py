@@ -73,6 +73,22 @@ def test_a_secret_is_not_in_the_diff(tmp_path, run):
     assert path.read_text() == "TOKEN=new\n" and mode(path) == 0o600
 
 
+def test_a_secret_is_masked_in_the_result_and_a_task_without_no_log_is_warned(tmp_path, run, monkeypatch):
+    warned = []
+    monkeypatch.setattr(managed_files.AnsibleModule, "warn", lambda self, message: warned.append(message))
+    out = run(files=[{"path": str(tmp_path / "offsite.env"), "content": "TOKEN=s3cr3t-value\n", "secret": True}])
+    assert out["changed"] is True and "s3cr3t-value" not in json.dumps(out)
+    assert len(warned) == 1 and "set no_log on the task" in warned[0]
+    quiet = run(files=[{"path": str(tmp_path / "offsite.env"), "content": "TOKEN=other-s3cr3t\n", "secret": True}], _ansible_no_log=True)
+    assert quiet["changed"] is True and "other-s3cr3t" not in json.dumps(quiet) and len(warned) == 1
+
+
+def test_a_directory_where_a_file_is_wanted_fails_with_the_path(tmp_path, run):
+    (tmp_path / "conf").mkdir()
+    out = run(files=[{"path": str(tmp_path / "conf"), "content": "x\n"}])
+    assert out["failed"] is True and out["msg"].startswith(str(tmp_path / "conf") + " cannot be read")
+
+
 def test_a_new_secret_file_is_never_readable_by_others(tmp_path, run, monkeypatch):
     seen = []
     real_replace = os.replace
@@ -100,6 +116,7 @@ def test_check_mode_predicts_and_writes_nothing(tmp_path, run):
         ({"path": "/x/dir", "state": "directory", "content": "x"}, "content is only for state=file"),
         ({"path": "/x/file", "content": "", "mode": "u+rw"}, "is not an octal mode"),
         ({"path": "/x/file", "content": "", "mode": "0999"}, "is not an octal mode"),
+        ({"path": "/x/file", "content": "", "mode": 420}, "is a number; quote it"),
     ],
 )
 def test_bad_entries_are_refused_before_anything_changes(tmp_path, run, entry, message):

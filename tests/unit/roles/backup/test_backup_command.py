@@ -292,6 +292,13 @@ def test_bad_reason_and_missing_config_are_clear(setup, capsys, tmp_path):
     assert code == 1 and "cannot read the configuration" in err
 
 
+def test_a_missing_library_fails_with_one_clear_line(setup, capsys, monkeypatch):
+    _tmp, config_path, _config = setup
+    monkeypatch.setattr(backup, "stack_exec", None)  # the backup role's library is not installed
+    code, _out, err = run(config_path, capsys)
+    assert code == 1 and err.strip() == "fediverse-backup: FAILED: /usr/local/lib/fediverse-deploy/stack_exec.py is missing: run the fediverse.deploy.backup role again"
+
+
 def test_env_file_values():
     assert backup.read_env_value("/nonexistent", "X") is None
 
