@@ -181,12 +181,16 @@ class Timers:
         self.module = module
         self.systemctl = module.get_bin_path("systemctl", required=True)
         self.diffs = []
-        self.result = dict(changed=False, written=[], deleted=[], started=[], stopped=[])
+        self.result = dict(written=[], deleted=[], started=[], stopped=[])
+        self.created = set()  # the unit files this run writes for the first time
+
+    def changed(self):
+        return any(self.result.values())
 
     def run(self, *args):
         rc, out, err = self.module.run_command([self.systemctl] + list(args))
         if rc != 0:
-            self.module.fail_json(msg="systemctl %s failed: %s" % (" ".join(args), (err or out).strip()[-2000:]), **self.result)
+            self.module.fail_json(msg="systemctl %s failed: %s" % (" ".join(args), (err or out).strip()[-2000:]), changed=self.changed(), **self.result)
         return out
 
     def states(self, timers):
@@ -211,15 +215,17 @@ class Timers:
 
     def install(self, files):
         for path, content in sorted(files.items()):
+            new = not os.path.lexists(path)
             if ensure_file(self.module, path, content, diffs=self.diffs, **UNIT_ATTRIBUTES):
                 self.result["written"].append(path)
+                if new:
+                    self.created.add(os.path.basename(path))
 
     def start(self, timers):
         if self.module.check_mode:
-            # A timer whose unit is only written in a real run is not known to systemd yet: it would start.
-            written = {os.path.basename(path) for path in self.result["written"]}
-            known = self.states([timer for timer in timers if timer not in written])
-            self.result["started"] = [timer for timer in timers if timer in written] + timers_to_start(known, list(known))
+            # A timer whose unit file only a real run would create is not known to systemd yet: it would start.
+            known = self.states([timer for timer in timers if timer not in self.created])
+            self.result["started"] = [timer for timer in timers if timer in self.created] + timers_to_start(known, list(known))
             return
         for timer in timers_to_start(self.states(timers), timers):
             self.run("enable", "--now", timer)
@@ -246,8 +252,7 @@ def main():
         timers.run("daemon-reload")
     timers.start([prefix + job["name"] + ".timer" for job in jobs if job["enabled"]])
 
-    result = timers.result
-    result["changed"] = any(result[key] for key in ("written", "deleted", "started", "stopped"))
+    result = dict(timers.result, changed=timers.changed())
     if module._diff:
         result["diff"] = timers.diffs
     module.exit_json(**result)

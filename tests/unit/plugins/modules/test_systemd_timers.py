@@ -119,3 +119,9 @@ def test_check_mode_predicts_and_changes_nothing(tmp_path, run, systemd):
     assert os.listdir(tmp_path) == [] and systemd.calls == []
     run()
     assert run(_ansible_check_mode=True)["changed"] is False
+
+
+def test_check_mode_of_a_new_calendar_starts_nothing_that_runs(tmp_path, run, systemd):
+    run()
+    out = run(jobs=[dict(BACKUP, on_calendar="*-*-* 05:00:00")], _ansible_check_mode=True)
+    assert out["written"] == [str(tmp_path / "fediverse-backup-scheduled.timer")] and out["started"] == []

@@ -296,7 +296,8 @@ def test_a_missing_library_fails_with_one_clear_line(setup, capsys, monkeypatch)
     _tmp, config_path, _config = setup
     monkeypatch.setattr(backup, "stack_exec", None)  # the backup role's library is not installed
     code, _out, err = run(config_path, capsys)
-    assert code == 1 and err.strip() == "fediverse-backup: FAILED: /usr/local/lib/fediverse-deploy/stack_exec.py is missing: run the fediverse.deploy.backup role again"
+    assert code == 1
+    assert err.strip() == "fediverse-backup: FAILED: /usr/local/lib/fediverse-deploy/stack_exec.py is missing: run the fediverse.deploy.backup role again"
 
 
 def test_env_file_values():
