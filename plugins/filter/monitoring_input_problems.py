@@ -44,6 +44,10 @@ options:
       ports:
         description: Exporter name to port (C(monitoring_ports)).
         type: dict
+      port_names:
+        description: The names the role needs a port for; a C(ports) dict without one of them is refused.
+        type: list
+        elements: string
       published_ports:
         description: Ports the stack publishes on the host (C(monitoring_published_ports)).
         type: list
@@ -125,8 +129,13 @@ def _as_port(value):
     return None
 
 
-def _port_problems(ports, published):
-    problems = []
+def _port_problems(ports, published, names):
+    # A monitoring_ports of the inventory replaces the whole default dict, not just the ports it names.
+    problems = [
+        f"monitoring_ports has no port for {name}: yours replaces the whole default dict, so give each of {', '.join(names)} a port."
+        for name in names
+        if name not in (ports or {})
+    ]
     published_ports = {_as_port(p) for p in published or []} - {None}
     seen = {}
     for name, value in (ports or {}).items():
@@ -154,7 +163,7 @@ def monitoring_input_problems(settings):
         problems += _interval_problems(var, value)
     if "thresholds" in settings:
         problems += _threshold_problems(settings["thresholds"], settings.get("known_thresholds") or [])
-    problems += _port_problems(settings.get("ports"), settings.get("published_ports"))
+    problems += _port_problems(settings.get("ports"), settings.get("published_ports"), settings.get("port_names") or [])
     return problems
 
 

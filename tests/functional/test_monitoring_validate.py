@@ -75,8 +75,12 @@ BAD = {
         "monitoring_alert_thresholds.web_5xx_ratio must be a number, written without quotes",
     ),
     "exporter port on a published port": (
-        {"monitoring_ports": {"postgres": 9187, "redis": 9121, "nginx": 443, "node": 9100, "prometheus": 9090, "alertmanager": 9093}},
+        {"monitoring_ports": {"postgres": 9187, "redis": 9121, "nginx": 443, "node": 9100, "prometheus": 9090, "alertmanager": 9093, "blackbox": 9115}},
         "monitoring_ports.nginx is 443, a port the stack publishes",
+    ),
+    "exporter port missing": (
+        {"monitoring_ports": {"postgres": 9187, "redis": 9121, "nginx": 9113, "node": 9100, "prometheus": 9090, "alertmanager": 9093}},
+        "monitoring_ports has no port for blackbox",
     ),
     "health timer without a domain": (
         {"monitoring_health_check_enabled": True, "monitoring_health_check_domain": ""},

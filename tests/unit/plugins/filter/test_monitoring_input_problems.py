@@ -104,3 +104,8 @@ def test_an_exporter_port_that_is_not_a_port_is_refused(value):
 def test_two_exporters_on_one_port_are_refused():
     problems = problems_of(with_(ports={"postgres": 9100, "node": 9100}))
     assert problems == ["monitoring_ports.node is 9100, the same as monitoring_ports.postgres; give each its own port."]
+
+
+def test_a_ports_dict_without_a_needed_name_is_refused():
+    problems = problems_of(with_(port_names=["postgres", "redis", "blackbox"]))
+    assert problems == ["monitoring_ports has no port for blackbox: yours replaces the whole default dict, so give each of postgres, redis, blackbox a port."]
