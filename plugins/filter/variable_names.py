@@ -54,9 +54,16 @@ def collection_variables(root=COLLECTION_ROOT):
     return {
         "prefixes": sorted(roles) + [PLAYBOOK_PREFIX],
         "known": known,
-        "renamed": dict(data.get("renamed") or {}),
+        "renamed": renamed_variables(root, data),
         "roles": roles,
     }
+
+
+def renamed_variables(root=COLLECTION_ROOT, data=None):
+    """``{old: new}`` from meta/variables.yml (its ``data`` when already read)."""
+    if data is None:
+        data = _load_yaml(os.path.join(root, "meta", "variables.yml"))
+    return dict(data.get("renamed") or {})
 
 
 def variable_problems(names, known, prefixes, renamed=None, roles=None, foreign=None):
@@ -103,7 +110,7 @@ def renamed_variable_problems(names, role):
     """The filter a role runs when used alone: one sentence per renamed variable of ``role`` among ``names``."""
     if isinstance(names, str) or not hasattr(names, "__iter__"):
         raise AnsibleFilterError("renamed_variable_problems expects a list of variable names, got %s" % type(names).__name__)
-    renamed = collection_variables()["renamed"]
+    renamed = renamed_variables()  # one small file: every role's validation runs this
     return [renamed_message(name, renamed[name]) for name in sorted(set(names)) if name in renamed and name.startswith(role + "_")]
 
 
