@@ -3,7 +3,7 @@ an unchanged re-run, a re-run after one variable change, the same playbook with 
 baseline doing the first deploy by hand (bench/deploy_baseline.sh). Counts Rails boots (the test double's
 own table) and Docker API calls (the spare server's engine, in debug mode) for each case.
 
-    .venv/bin/python bench/deploy.py [--runs 3] [--keep] [--json FILE]
+    .venv/bin/python bench/deploy.py [--runs 3] [--keep] [--json FILE] [--release trixie]
 
 A benchmark, not a test: it prints figures and exits 0 unless the work itself failed.
 """
@@ -37,7 +37,7 @@ COUNT_BOOTS = (
 
 
 def scenario_platform() -> dict:
-    """The end-to-end scenario's spare server (its image and the names it resolves)."""
+    """The end-to-end scenario's platform entry: the names its spare server resolves (etc_hosts)."""
     return yaml.safe_load((ROOT / "molecule/deploy/molecule.yml").read_text())["platforms"][0]
 
 

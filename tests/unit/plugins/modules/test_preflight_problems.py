@@ -5,11 +5,9 @@
 
 from __future__ import annotations
 
-import json
 import socket
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fediverse.deploy.plugins.modules import preflight_problems as module
 
@@ -55,18 +53,14 @@ class FakeHost:
 
 
 @pytest.fixture
-def run(monkeypatch, capsys):
+def run(monkeypatch, run_main):
     def call(args, host, check_mode=False, free_bytes=50 << 30):
         monkeypatch.setattr(module.AnsibleModule, "get_bin_path", lambda self, name, *a, **k: host.get_bin_path(name))
         monkeypatch.setattr(module.AnsibleModule, "run_command", lambda self, argv, **k: host.run_command(argv))
         monkeypatch.setattr(module.socket, "getaddrinfo", host.getaddrinfo)
         monkeypatch.setattr(module.time, "sleep", lambda _seconds: None)
         monkeypatch.setattr(module.os, "statvfs", lambda _path: type("S", (), {"f_bavail": free_bytes, "f_frsize": 1}))
-        args = dict(args, _ansible_check_mode=check_mode)
-        with patch_module_args(args):
-            with pytest.raises(SystemExit):
-                module.main()
-        return json.loads(capsys.readouterr().out)
+        return run_main(module, **dict(args, _ansible_check_mode=check_mode))
 
     return call
 
