@@ -20,6 +20,14 @@ def run(run_main):
     return functools.partial(run_main, managed_files)
 
 
+@pytest.fixture(autouse=True)
+def warned(monkeypatch):
+    """The module's warnings, kept here: Ansible's own list lives for the process and would reach other tests."""
+    messages = []
+    monkeypatch.setattr(managed_files.AnsibleModule, "warn", lambda self, message: messages.append(message))
+    return messages
+
+
 def mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
@@ -73,9 +81,7 @@ def test_a_secret_is_not_in_the_diff(tmp_path, run):
     assert path.read_text() == "TOKEN=new\n" and mode(path) == 0o600
 
 
-def test_a_secret_is_masked_in_the_result_and_a_task_without_no_log_is_warned(tmp_path, run, monkeypatch):
-    warned = []
-    monkeypatch.setattr(managed_files.AnsibleModule, "warn", lambda self, message: warned.append(message))
+def test_a_secret_is_masked_in_the_result_and_a_task_without_no_log_is_warned(tmp_path, run, warned):
     out = run(files=[{"path": str(tmp_path / "offsite.env"), "content": "TOKEN=s3cr3t-value\n", "secret": True}])
     assert out["changed"] is True and "s3cr3t-value" not in json.dumps(out)
     assert len(warned) == 1 and "set no_log on the task" in warned[0]
