@@ -17,12 +17,16 @@ description:
     at most 63 bytes).
   - V(mastodon_uid) is the uid and gid of the user Mastodon's official images run as (991).
   - V(mastodon_version_pattern) is the regular expression of a Mastodon release (v4.3.2, v4.5.0-beta.1).
+  - V(sidekiq_queues) is the list of Mastodon's Sidekiq queues; a worker with no C(queues) consumes them all.
+  - V(streaming_db_pool) is the number of PostgreSQL connections of one streaming server (its default pool, 10).
+  - V(reserved_db_connections) is the number of PostgreSQL connections kept free for one-off tasks (migrations,
+    tootctl, backups, the collection's psql calls).
 options:
   _input:
     description: The fact's name.
     type: str
     required: true
-    choices: [domain_pattern, sql_name_pattern, mastodon_uid, mastodon_version_pattern]
+    choices: [domain_pattern, sql_name_pattern, mastodon_uid, mastodon_version_pattern, sidekiq_queues, streaming_db_pool, reserved_db_connections]
 author:
   - fediverse.deploy maintainers
 """
@@ -41,7 +45,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: The fact (a regular expression as a string, or the uid as an integer).
+  description: The fact (a regular expression as a string, a number, or the list of queue names).
   type: raw
 """
 

@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Facts that several roles rely on, each written once: the DNS name and SQL name rules, the user Mastodon's
-image runs as, what a Mastodon release is, which PostgreSQL major an image runs, and how the Sidekiq
-containers are named.
+image runs as, what a Mastodon release is, which PostgreSQL major an image runs, how the Sidekiq
+containers are named, Mastodon's Sidekiq queues and the PostgreSQL connections an instance keeps for itself.
 
 The roles reach them through the filters fediverse.deploy.collection_fact, mastodon_release,
 postgres_image_major and mastodon_sidekiq_names; preflight and other Python code may import them directly."""
@@ -29,11 +29,25 @@ MASTODON_UID = 991
 # A Mastodon release as the image tags name it: v4.3.2, 4.3.2, v4.5.0-beta.1, v4.4.0-rc.2.
 MASTODON_VERSION_PATTERN = r"^v?([0-9]+)\.([0-9]+)\.([0-9]+)([-.][0-9A-Za-z.-]+)?\Z"
 
+# Mastodon's Sidekiq queues (its config/sidekiq.yml). A worker with `queues: []` runs Sidekiq without -q, which
+# then reads that file: it consumes them all.
+SIDEKIQ_QUEUES = ("default", "push", "ingress", "mailers", "pull", "scheduler", "fasp")
+
+# The PostgreSQL connections of one streaming server when DB_POOL is unset (Mastodon's streaming/database.js).
+STREAMING_DB_POOL = 10
+
+# Connections kept free for one-off tasks next to the running services: migrations, tootctl, backups and the
+# collection's own psql calls.
+RESERVED_DB_CONNECTIONS = 5
+
 FACTS = {
     "domain_pattern": DOMAIN_PATTERN,
     "sql_name_pattern": SQL_NAME_PATTERN,
     "mastodon_uid": MASTODON_UID,
     "mastodon_version_pattern": MASTODON_VERSION_PATTERN,
+    "sidekiq_queues": list(SIDEKIQ_QUEUES),
+    "streaming_db_pool": STREAMING_DB_POOL,
+    "reserved_db_connections": RESERVED_DB_CONNECTIONS,
 }
 
 
