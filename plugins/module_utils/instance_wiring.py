@@ -1,0 +1,91 @@
+# Copyright: Contributors to the fediverse.deploy project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The role variables that tie the hosts of a split layout together, for one host: which Mastodon processes it
+runs, where it finds Postgres and Redis, what it publishes and to whom, and what its proxy forwards to.
+
+playbooks/validate.yml sets them as facts of each host (only those the inventory did not set), after
+instance_topology.py placed the parts and its rules passed. A single-host layout gets nothing: every role keeps
+its defaults."""
+
+from __future__ import annotations
+
+# The ports the parts listen on inside their containers, published on the host's private address when a
+# consumer runs on another host (the official images' ports; the roles' *_publish_port defaults).
+PART_PORTS = {"postgres": 5432, "redis": 6379, "web": 3000, "streaming": 4000}
+# How a proxy reaches a web or streaming container on its own host: by name on the shared Docker network (the
+# nginx role's nginx_upstream_web and nginx_upstream_streaming defaults; a unit test keeps them equal).
+LOCAL_UPSTREAMS = {"web": "mastodon-web:3000", "streaming": "mastodon-streaming:4000"}
+# The processes of the mastodon role, each switched on where its group places it.
+MASTODON_PROCESSES = ("web", "streaming", "sidekiq")
+
+
+def _consumers(topology, part):
+    """The hosts that connect to ``part``: every Mastodon process for Postgres and Redis, the proxies for web and streaming."""
+    hosts = topology["hosts"]
+    if part in ("postgres", "redis"):
+        return list(dict.fromkeys(hosts["web"] + hosts["streaming"] + hosts["sidekiq"]))
+    return list(hosts["proxy"])
+
+
+def _remote_consumer_addresses(topology, part, host):
+    addresses = topology["addresses"]
+    return [addresses[consumer] for consumer in _consumers(topology, part) if consumer != host]
+
+
+def instance_wiring(topology, host, local_upstreams=None):
+    """{variable: value} for ``host`` of a split layout ({} for a single-host one)."""
+    if not topology.get("split"):
+        return {}
+    hosts, addresses = topology["hosts"], topology["addresses"]
+    local_upstreams = dict(LOCAL_UPSTREAMS, **{k: v for k, v in (local_upstreams or {}).items() if v})
+    postgres_host, redis_host = hosts["postgres"][0], hosts["redis"][0]
+    wiring = {}
+    restricted = []
+
+    # Postgres and Redis: published on the private address when a Mastodon process elsewhere needs them.
+    for part, prefix in (("postgres", "postgres"), ("redis", "redis")):
+        if host != hosts[part][0]:
+            continue
+        clients = _remote_consumer_addresses(topology, part, host)
+        if clients:
+            wiring["%s_publish_address" % prefix] = addresses[host]
+            wiring["%s_allowed_clients" % prefix] = clients
+            restricted.append({"port": PART_PORTS[part], "sources": clients})
+
+    running = [process for process in MASTODON_PROCESSES if host in hosts[process]]
+    if running:
+        wiring.update({"mastodon_%s_enabled" % process: host in hosts[process] for process in MASTODON_PROCESSES})
+        wiring["mastodon_oneoff_host"] = topology["oneoff_host"]
+        wiring["mastodon_postgres_inventory_host"] = postgres_host
+        wiring["mastodon_redis_inventory_host"] = redis_host
+        if postgres_host != host:
+            wiring["mastodon_db_host"] = addresses[postgres_host]
+        if redis_host != host:
+            wiring["mastodon_redis_host"] = addresses[redis_host]
+        # Web and streaming: published for the proxies on other hosts.
+        for process in ("web", "streaming"):
+            proxies = _remote_consumer_addresses(topology, process, host)
+            if host in hosts[process] and proxies:
+                wiring["mastodon_%s_publish_address" % process] = addresses[host]
+                restricted.append({"port": PART_PORTS[process], "sources": proxies})
+
+    # The proxy: every web and streaming host, its own by container name, the others by private address.
+    if host in hosts["proxy"]:
+        for process in ("web", "streaming"):
+            if hosts[process] != [host]:
+                wiring["nginx_%s_upstreams" % process] = [
+                    local_upstreams[process] if backend == host else "%s:%d" % (addresses[backend], PART_PORTS[process]) for backend in hosts[process]
+                ]
+
+    if restricted:
+        wiring["firewall_restricted_ports"] = restricted
+    # The host checks of the public side (ports 80 and 443 free, the domains' DNS) concern the proxies; the owner's
+    # e-mail domain, the one-off host that creates the account.
+    if host not in hosts["proxy"]:
+        wiring["preflight_ports"] = []
+        wiring["preflight_dns_names"] = []
+    if host != topology["oneoff_host"]:
+        wiring["preflight_mail_domains"] = []
+    return wiring

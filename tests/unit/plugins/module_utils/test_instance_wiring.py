@@ -1,0 +1,76 @@
+"""The role variables that wire the hosts of a split layout together (module_utils/instance_wiring.py)."""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+
+from ansible_collections.fediverse.deploy.plugins.module_utils.instance_wiring import LOCAL_UPSTREAMS, instance_wiring
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+ADDRESSES = {"db": "10.0.0.2", "app1": "10.0.0.3", "app2": "10.0.0.4", "worker": "10.0.0.5"}
+
+
+def topology(**hosts):
+    parts = {"postgres": ["db"], "redis": ["db"], "web": ["app1", "app2"], "streaming": ["app1", "app2"], "sidekiq": ["worker"], "proxy": ["app1"]}
+    parts.update(hosts)
+    return {"split": True, "hosts": parts, "addresses": ADDRESSES, "oneoff_host": parts["web"][0]}
+
+
+def test_a_single_host_layout_keeps_every_default():
+    single = {"split": False, "hosts": {part: ["one"] for part in ("postgres", "redis", "web", "streaming", "sidekiq", "proxy")}}
+    assert instance_wiring(single, "one") == {}
+
+
+def test_the_database_host_publishes_postgres_and_redis_to_the_mastodon_hosts_only():
+    wiring = instance_wiring(topology(), "db")
+    clients = ["10.0.0.3", "10.0.0.4", "10.0.0.5"]
+    assert wiring["postgres_publish_address"] == wiring["redis_publish_address"] == "10.0.0.2"
+    assert wiring["postgres_allowed_clients"] == wiring["redis_allowed_clients"] == clients
+    assert wiring["firewall_restricted_ports"] == [{"port": 5432, "sources": clients}, {"port": 6379, "sources": clients}]
+    # It runs no Mastodon process, no proxy, and creates no account.
+    assert not any(name.startswith(("mastodon_", "nginx_")) for name in wiring)
+    assert wiring["preflight_ports"] == [] and wiring["preflight_dns_names"] == [] and wiring["preflight_mail_domains"] == []
+
+
+def test_a_web_host_with_the_proxy_reaches_its_own_containers_by_name_and_the_others_by_address():
+    wiring = instance_wiring(topology(), "app1")
+    assert wiring["mastodon_web_enabled"] and wiring["mastodon_streaming_enabled"] and not wiring["mastodon_sidekiq_enabled"]
+    assert wiring["mastodon_db_host"] == wiring["mastodon_redis_host"] == "10.0.0.2"
+    assert wiring["mastodon_oneoff_host"] == "app1"
+    assert wiring["mastodon_postgres_inventory_host"] == wiring["mastodon_redis_inventory_host"] == "db"
+    assert wiring["nginx_web_upstreams"] == [LOCAL_UPSTREAMS["web"], "10.0.0.4:3000"]
+    assert wiring["nginx_streaming_upstreams"] == [LOCAL_UPSTREAMS["streaming"], "10.0.0.4:4000"]
+    # Its proxy is local: nothing published, no restricted port; it answers on 80 and 443 and creates the owner.
+    assert "mastodon_web_publish_address" not in wiring and "firewall_restricted_ports" not in wiring
+    assert "preflight_ports" not in wiring and "preflight_mail_domains" not in wiring
+
+
+def test_a_web_host_behind_a_remote_proxy_publishes_web_and_streaming_to_that_proxy_only():
+    wiring = instance_wiring(topology(), "app2")
+    assert wiring["mastodon_web_publish_address"] == wiring["mastodon_streaming_publish_address"] == "10.0.0.4"
+    assert wiring["firewall_restricted_ports"] == [{"port": 3000, "sources": ["10.0.0.3"]}, {"port": 4000, "sources": ["10.0.0.3"]}]
+    assert wiring["mastodon_oneoff_host"] == "app1" and wiring["preflight_mail_domains"] == []
+
+
+def test_a_sidekiq_host_runs_sidekiq_only_and_publishes_nothing():
+    wiring = instance_wiring(topology(), "worker")
+    assert [wiring["mastodon_%s_enabled" % part] for part in ("web", "streaming", "sidekiq")] == [False, False, True]
+    assert not any(name.endswith("publish_address") for name in wiring) and "firewall_restricted_ports" not in wiring
+
+
+def test_postgres_beside_every_consumer_is_not_published():
+    wiring = instance_wiring(topology(postgres=["app1"], redis=["app1"], web=["app1"], streaming=["app1"], sidekiq=["app1"]), "app1")
+    assert "postgres_publish_address" not in wiring and "mastodon_db_host" not in wiring and "nginx_web_upstreams" not in wiring
+
+
+def test_renamed_local_containers_are_used_for_the_proxy():
+    wiring = instance_wiring(topology(), "app1", {"web": "web-a:3000", "streaming": None})
+    assert wiring["nginx_web_upstreams"][0] == "web-a:3000" and wiring["nginx_streaming_upstreams"][0] == LOCAL_UPSTREAMS["streaming"]
+
+
+def test_the_local_upstreams_are_the_nginx_roles_defaults():
+    with open(os.path.join(ROOT, "roles/nginx/defaults/main.yml"), encoding="utf-8") as handle:
+        defaults = yaml.safe_load(handle)
+    assert LOCAL_UPSTREAMS == {"web": defaults["nginx_upstream_web"], "streaming": defaults["nginx_upstream_streaming"]}
