@@ -4,7 +4,7 @@ new certificate."""
 
 import time
 
-from conftest import CONFIG_DIR, NAMES, assert_every_name_is_served
+from conftest import CONFIG_DIR, NAMES_WITH_MEDIA, assert_every_name_is_served, assert_media_domain_is_served
 
 UNIT = "fediverse-nginx-acme-renew"
 CERT = f"{CONFIG_DIR}/tls/acme/fullchain.pem"
@@ -19,7 +19,8 @@ def account_keys(host) -> list:
 def test_served_certificate_comes_from_the_acme_server(client):
     served = client.served_certificate()
     assert "Pebble Intermediate CA" in served["issuer"]
-    assert served["names"] == NAMES
+    # The media domain too (nginx_media_domain), validated over HTTP-01 like the others.
+    assert served["names"] == NAMES_WITH_MEDIA
     assert served == client.file_certificate(CERT)
 
 
@@ -28,6 +29,7 @@ def test_every_name_is_served_with_a_certificate_from_the_acme_server(host, clie
     root = "/tmp/pebble-root.pem"
     host.run_expect([0], f"curl -sS --cacert /etc/fediverse-test/pebble-ca.pem -o {root} https://localhost:15000/roots/0")
     assert_every_name_is_served(client, root)
+    assert_media_domain_is_served(client, root)
 
 
 def test_pebble_ca_is_trusted_only_by_the_test(host):

@@ -2,45 +2,14 @@
 HTTP only for ACME and the redirect, TLS 1.2/1.3 only, and Mastodon's proxy rules."""
 
 import json
-import shlex
 import time
 
-from conftest import DOMAIN, status
+from conftest import DOMAIN, open_websocket, status
 
 # nginx_hsts_* in molecule.yml, different from Rails' default (max-age=63072000; includeSubDomains), which
 # the upstream stub sends on HTTPS answers the way Mastodon's force_ssl does.
 HSTS = "max-age=31536000; includeSubDomains"
 ERROR_PAGE = "<!DOCTYPE html><html><body><h1>upstream stub: public/500.html</h1></body></html>"
-
-WEBSOCKET_CLIENT = r"""
-import base64, hashlib, json, os, socket, ssl, struct, sys
-domain = sys.argv[1]
-ctx = ssl.create_default_context()
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-ctx.set_alpn_protocols(["http/1.1"])
-sock = ctx.wrap_socket(socket.create_connection(("127.0.0.1", 443), timeout=10), server_hostname=domain)
-key = base64.b64encode(os.urandom(16)).decode()
-sock.sendall((f"GET /api/v1/streaming?stream=public HTTP/1.1\r\nHost: {domain}\r\nUpgrade: websocket\r\n"
-              f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-data = b""
-while b"\r\n\r\n" not in data:
-    data += sock.recv(4096)
-head, data = data.split(b"\r\n\r\n", 1)
-def need(n):
-    global data
-    while len(data) < n:
-        data += sock.recv(4096)
-need(2)
-length, offset = data[1] & 0x7F, 2
-if length == 126:
-    need(4)
-    length, offset = struct.unpack("!H", data[2:4])[0], 4
-need(offset + length)
-expected = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
-print(json.dumps({"head": head.decode(), "accept": expected, "opcode": data[0] & 0x0F,
-                  "message": json.loads(data[offset:offset + length])}))
-"""
 
 
 def test_only_80_and_443_are_published(host):
@@ -141,8 +110,7 @@ def test_streaming_path_goes_to_streaming(client):
 
 
 def test_websocket_upgrade_reaches_streaming(host):
-    result = host.check_output(f"python3 -c {shlex.quote(WEBSOCKET_CLIENT)} {DOMAIN}")
-    answer = json.loads(result)
+    answer = open_websocket(host)
     status, *header_lines = answer["head"].split("\r\n")
     headers = {k.strip().lower(): v.strip() for k, _colon, v in (line.partition(":") for line in header_lines)}
     assert status.startswith("HTTP/1.1 101")

@@ -1,6 +1,6 @@
 """provided mode: the user's own certificate chain and key are installed root-only and served."""
 
-from conftest import CONFIG_DIR, DOMAIN, NAMES, assert_every_name_is_served
+from conftest import CONFIG_DIR, DOMAIN, MEDIA_DOMAIN, NAMES, assert_every_name_is_served
 
 USER_CHAIN = "/etc/fediverse-test/provided/fullchain.pem"
 
@@ -26,3 +26,15 @@ def test_installed_copies_are_root_only(host):
     key = host.file(f"{CONFIG_DIR}/tls/provided/privkey.pem")
     assert (key.user, key.mode) == ("root", 0o600)
     assert host.file(f"{CONFIG_DIR}/tls/provided/fullchain.pem").content == host.file(USER_CHAIN).content
+
+
+def test_the_defaults_bring_back_the_single_host_configuration(host, client):
+    # provided mode runs with empty nginx_*_upstreams and no media domain, after selfsigned mode had them.
+    content = host.file(f"{CONFIG_DIR}/conf.d/mastodon.conf").content_string
+    assert "upstream " not in content
+    assert 'set $mastodon_web "mastodon-web:3000";' in content
+    assert 'set $mastodon_streaming "mastodon-streaming:4000";' in content
+    assert "proxy_next_upstream" not in content
+    assert MEDIA_DOMAIN not in content
+    # The media name now reaches the default server: Mastodon, not the bucket.
+    assert client.echo_at(MEDIA_DOMAIN, "/media_attachments/files/test.txt")["upstream"] == "web"

@@ -1,7 +1,7 @@
 """selfsigned mode: a self-signed certificate for the domain is served, the ACME timer is off, and
 /system/ (no media directory given) is proxied to web with Mastodon's headers."""
 
-from conftest import CONFIG_DIR, DOMAIN, NAMES, assert_every_name_is_served
+from conftest import CONFIG_DIR, DOMAIN, NAMES_WITH_MEDIA, assert_every_name_is_served, assert_media_domain_is_served
 
 CERT = f"{CONFIG_DIR}/tls/selfsigned/fullchain.pem"
 
@@ -9,13 +9,14 @@ CERT = f"{CONFIG_DIR}/tls/selfsigned/fullchain.pem"
 def test_serves_a_self_signed_certificate_for_the_domain(client):
     served = client.served_certificate()
     assert served["subject"] == f"CN={DOMAIN}"
-    assert served["names"] == NAMES
+    assert served["names"] == NAMES_WITH_MEDIA
     assert served["issuer"] == served["subject"]
     assert served == client.file_certificate(CERT)
 
 
 def test_every_name_is_served_with_the_self_signed_certificate(client):
     assert_every_name_is_served(client, CERT)
+    assert_media_domain_is_served(client, CERT)
 
 
 def test_key_is_root_only(host):
