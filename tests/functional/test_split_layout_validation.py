@@ -1,0 +1,133 @@
+"""playbooks/validate.yml on split layouts (docs/scaling.md), run for real on this machine with local hosts: each bad
+layout is refused before anything changes, with a message that names the fix; a good one passes and wires the hosts.
+
+Only the validation step runs, followed by a stand-in for the deploy that prints REACHED (see test_validation.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+from conftest import BIN, ROOT, playbook_env
+from test_validation import assert_refused, then_reached
+
+HOST = {
+    "ansible_connection": "local",
+    "ansible_python_interpreter": os.path.join(BIN, "python"),
+    # Local hosts share this machine's address (its default route's): the roles check that an address they publish
+    # on is the host's own.
+}
+COMMON = {"mastodon_local_domain": "social.example.org", "mastodon_owner_email": "owner@example.org", "nginx_tls_mode": "selfsigned"}
+S3 = {
+    "mastodon_s3_enabled": True,
+    "mastodon_s3_bucket": "media",
+    "mastodon_s3_endpoint": "http://10.0.0.9:8080",
+    "mastodon_s3_alias_host": "files.example.org",
+    "mastodon_s3_access_key_id": "key",
+    "mastodon_s3_secret_access_key": "secret",
+}
+
+
+def layout(parts, hostvars=None, common=None, outside=()):
+    """An inventory: ``parts`` maps each part (postgres, web, ...) to its hosts, all children of `mastodon`; the
+    hosts in ``outside`` are left out of `mastodon` (the part groups are then top-level groups)."""
+    hosts = sorted({host for members in parts.values() for host in members})
+    entries = {host: dict(HOST, **(hostvars or {}).get(host, {})) for host in hosts}
+    groups = {"mastodon_%s" % part: {"hosts": {host: None for host in members}} for part, members in parts.items()}
+    mastodon = {"hosts": {host: entries[host] for host in hosts if host not in outside}, "vars": dict(COMMON, **(common or {}))}
+    if not outside:
+        return {"mastodon": dict(mastodon, children=groups)}
+    for host in outside:
+        groups["ungrouped"] = {"hosts": {host: entries[host]}}
+    return dict(groups, mastodon=mastodon)
+
+
+def run(tmp_path, inventory, playbook):
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps(inventory))
+    command = [os.path.join(BIN, "ansible-playbook"), "-i", str(path), playbook]
+    return subprocess.run(command, capture_output=True, text=True, env=playbook_env(), cwd=ROOT, check=False)
+
+
+FIVE = {
+    "postgres": ["db"],
+    "redis": ["db"],
+    "web": ["app1", "app2"],
+    "streaming": ["app1", "app2"],
+    "sidekiq": ["worker"],
+    "proxy": ["app1"],
+}
+
+BAD_LAYOUTS = {
+    "two processes consume scheduler": (
+        dict(FIVE, sidekiq=["worker", "app2"]),
+        {},
+        S3,
+        ["exactly one worker may consume the `scheduler` queue, and 2 do (worker/default, app2/default"],
+    ),
+    "a queue consumed nowhere": (
+        FIVE,
+        {"worker": {"mastodon_sidekiq_workers": [{"name": "default", "queues": ["default", "push", "ingress", "mailers", "scheduler"], "concurrency": 5}]}},
+        S3,
+        ["no worker consumes the queues pull, fasp"],
+    ),
+    "two web hosts without S3": (FIVE, {}, {}, ["mastodon_s3_enabled"]),
+    "a connection budget over max_connections": (
+        FIVE,
+        {"db": {"postgres_max_connections": 30}},
+        S3,
+        ["postgres_max_connections", "30"],
+    ),
+    "two Postgres hosts": (dict(FIVE, postgres=["db", "worker"]), {}, S3, ["mastodon_postgres: must name exactly one host"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_LAYOUTS))
+def test_bad_layouts_are_refused_before_any_change(tmp_path, case):
+    parts, hostvars, common, messages = BAD_LAYOUTS[case]
+    result = run(tmp_path, layout(parts, hostvars, common), then_reached(tmp_path))
+    assert_refused(result, *messages)
+
+
+def test_a_part_host_outside_the_mastodon_group_is_refused(tmp_path):
+    result = run(tmp_path, layout(dict(FIVE, sidekiq=["worker", "stray"]), common=S3, outside=("stray",)), then_reached(tmp_path))
+    assert_refused(result, "mastodon_sidekiq: names stray, not in the mastodon group")
+
+
+def test_a_good_layout_passes_and_wires_each_host(tmp_path):
+    site = tmp_path / "wired.yml"
+    site.write_text(
+        json.dumps(
+            [
+                {"name": "The validation step", "ansible.builtin.import_playbook": "fediverse.deploy.validate"},
+                {
+                    "name": "Show the wiring",
+                    "hosts": "mastodon",
+                    "gather_facts": False,
+                    "tasks": [
+                        {
+                            "name": "Show",
+                            "ansible.builtin.debug": {
+                                "msg": "WIRED {{ inventory_hostname }} {{ {'db': mastodon_db_host | default(''), 'pg': postgres_publish_address | default(''),"
+                                " 'web': nginx_web_upstreams | default([]), 'oneoff': mastodon_oneoff_host | default('')} | to_json }}"
+                            },
+                        }
+                    ],
+                },
+            ]
+        )
+    )
+    result = run(tmp_path, layout(FIVE, common=S3), str(site))
+    assert result.returncode == 0, result.stdout[-4000:]
+    wired = {}
+    for line in result.stdout.splitlines():
+        if "WIRED " in line:
+            host, _sep, data = line.split("WIRED ", 1)[1].rstrip('"').partition(" ")
+            wired[host] = json.loads(data.replace('\\"', '"'))
+    address = wired["db"]["pg"]
+    assert address and wired["app2"]["db"] == wired["worker"]["db"] == address
+    assert wired["app1"]["web"] == ["mastodon-web:3000", address + ":3000"]
+    assert {host: wired[host]["oneoff"] for host in ("app1", "app2", "worker")} == dict.fromkeys(("app1", "app2", "worker"), "app1")
