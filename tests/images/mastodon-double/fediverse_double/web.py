@@ -7,6 +7,7 @@ functional -> 403), and hands the REST API to mastodon-mock, whose own tables li
 ``mastodon_mock`` of the same database.
 """
 
+import contextlib
 import json
 import os
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from urllib.parse import parse_qs
 import anyio.to_thread
 import uvicorn
 
-from fediverse_double import boot, metrics, site
+from fediverse_double import boot, media, metrics, site
 
 TOKEN_SQL = """
 SELECT t.revoked_at IS NULL, a.username, u.email, u.confirmed_at IS NOT NULL, u.approved, u.disabled,
@@ -24,6 +25,7 @@ FROM oauth_access_tokens t JOIN users u ON u.id = t.resource_owner_id JOIN accou
 LEFT JOIN user_roles r ON r.id = u.role_id WHERE t.token = %s"""
 LOCAL_USERS_SQL = """SELECT a.username, u.email FROM accounts a JOIN users u ON u.account_id = a.id
 WHERE a.domain IS NULL ORDER BY a.id"""
+MEDIA_PATHS = ("/api/v1/media", "/api/v2/media")
 
 
 def build_mock():
@@ -135,6 +137,9 @@ class DoubleApp:
             if refusal is not None:
                 return await respond(send, *refusal)
 
+        if scope["method"] == "POST" and path in MEDIA_PATHS:
+            return await self.upload(scope, receive, send)
+
         async def send_fixed(message):
             if message["type"] == "http.response.start":
                 message["headers"] = [(k, iso_reset(v.decode()).encode() if k.lower() == b"x-ratelimit-reset" else v) for k, v in message["headers"]]
@@ -146,6 +151,82 @@ class DoubleApp:
             await send(message)
 
         return await self.mock(scope, receive, send_fixed)
+
+    async def upload(self, scope, receive, send):
+        """mastodon-mock checks the token and the form and keeps the record; the files go where Paperclip puts them."""
+        from sqlalchemy import text
+        from starlette.requests import Request
+
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+
+        def replay():
+            sent = False
+
+            async def receive_again():
+                nonlocal sent
+                if sent:
+                    return {"type": "http.disconnect"}
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            return receive_again
+
+        answer = {"status": 500, "headers": [], "body": b""}
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                answer["status"], answer["headers"] = message["status"], message["headers"]
+            elif message["type"] == "http.response.body":
+                answer["body"] += message.get("body", b"")
+
+        await self.mock(scope, replay(), capture)
+        headers = [
+            (k, iso_reset(v.decode()).encode() if k.lower() == b"x-ratelimit-reset" else v)
+            for k, v in answer["headers"]
+            if k.lower() not in (b"content-length", b"content-type", b"cache-control")
+        ]
+        if answer["status"] != 200:
+            return await respond(
+                send, answer["status"], answer["body"], "application/json; charset=utf-8", headers + [(b"cache-control", b"private, no-store")]
+            )
+        record = json.loads(answer["body"])
+        upload = (await Request(scope, replay()).form()).get("file")
+        data = await upload.read()
+
+        def finish():
+            media_id = {"id": int(record["id"])}
+            with self.engine.begin() as conn:
+                row = conn.execute(text("SELECT filename FROM media_attachments WHERE id = :id"), media_id).first()
+            if row is not None and row[0]:  # mastodon-mock's own copy of the file
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(self.mock.state.media_path, "attachments", row[0]))
+            try:
+                content_type, extension = media.sniff(data, upload.filename)
+                urls = media.store(media_id["id"], data, content_type, extension)
+            except media.UploadError:
+                with self.engine.begin() as conn:  # Mastodon's transaction rolls back: no record
+                    conn.execute(text("DELETE FROM media_attachments WHERE id = :id"), media_id)
+                raise
+            with self.engine.begin() as conn:
+                conn.execute(
+                    text("UPDATE media_attachments SET url = :url, preview_url = :preview WHERE id = :id"),
+                    {**media_id, "url": urls["original"], "preview": urls["small"]},
+                )
+            return urls
+
+        no_store = [(b"cache-control", b"private, no-store")]
+        try:
+            urls = await anyio.to_thread.run_sync(finish)
+        except media.UploadError as err:
+            media.log(f"upload {record['id']} failed: {err}")
+            return await respond(send, err.status, {"error": err.error}, headers=no_store)
+        record.update(url=urls["original"], preview_url=urls["small"])
+        return await respond(send, 200, record, headers=headers + no_store)
 
     async def own_route(self, path, query):
         if path == "/api/v2/instance":
