@@ -20,7 +20,9 @@ def containers(host):
 
 
 def private_address(host):
-    return host.check_output("hostname -I").split()[0]
+    """The address of the host's default route (the roles' default private address), not one of its inner bridges."""
+    route = host.check_output("ip -4 -o route get 192.0.2.1").split()
+    return route[route.index("src") + 1]
 
 
 @pytest.mark.parametrize(

@@ -40,8 +40,12 @@ def build_mock():
         "postgresql+psycopg2", username=params["user"], password=params["password"], host=params["host"], port=params["port"], database=params["dbname"]
     )
     engine = create_engine(url, connect_args={"options": "-csearch_path=mastodon_mock"}, pool_pre_ping=True)
+    # Web processes of several hosts start at once on a fresh database: one makes the schema and the tables
+    # while the others wait (CREATE ... IF NOT EXISTS alone races), then create_app's own create_all finds them.
     with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('fediverse_double_mastodon_mock_schema'))"))
         conn.execute(text("CREATE SCHEMA IF NOT EXISTS mastodon_mock"))
+        mock_app.Base.metadata.create_all(conn, checkfirst=True)
     mock_app.init_engine = lambda _config: engine
     web = site.domains()[1]
     config = MastodonMockConfig(
