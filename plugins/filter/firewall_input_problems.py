@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: firewall_input_problems
-short_description: What is wrong with the fediverse.deploy.firewall role's ports and trusted sources
+short_description: What is wrong with the fediverse.deploy.firewall role's ports and sources
 version_added: 0.1.0
 description:
   - Takes a dictionary of the role's settings and returns one sentence per problem, each naming the variable, the
@@ -14,6 +14,9 @@ description:
   - "Rules: every port is a whole number from 1 to 65535; with the firewall enabled, the SSH port Ansible connects
     to is among them (or the next run could not connect); every trusted source is an IPv4 or IPv6 address or
     network, as Python's C(ipaddress) reads it."
+  - "Restricted ports: each entry is a dictionary of C(port) (1 to 65535, each port once) and C(sources) (at least
+    one address or network, none of them every address such as V(0.0.0.0/0)); the list needs the firewall enabled,
+    or nothing would restrict those ports."
 options:
   _input:
     description: The settings.
@@ -25,6 +28,9 @@ options:
         type: list
       trusted_sources:
         description: C(firewall_trusted_sources).
+        type: list
+      restricted_ports:
+        description: C(firewall_restricted_ports).
         type: list
       enabled:
         description: C(firewall_enabled).
@@ -42,7 +48,8 @@ EXAMPLES = r"""
     msg: "fediverse.deploy.firewall: {{ item }}"
   loop: >-
     {{ {'allowed_tcp_ports': firewall_allowed_tcp_ports, 'trusted_sources': firewall_trusted_sources,
-        'enabled': firewall_enabled, 'ssh_port': ansible_port | default(22)} | fediverse.deploy.firewall_input_problems }}
+        'restricted_ports': firewall_restricted_ports, 'enabled': firewall_enabled,
+        'ssh_port': ansible_port | default(22)} | fediverse.deploy.firewall_input_problems }}
 """
 
 RETURN = r"""
@@ -56,6 +63,8 @@ import ipaddress
 
 from ansible.errors import AnsibleFilterError
 
+RESTRICTED_KEYS = {"port", "sources"}
+
 
 def _port(value):
     """The port as an int, or None when it is not a whole number from 1 to 65535."""
@@ -68,12 +77,71 @@ def _port(value):
     return port if 1 <= port <= 65535 else None
 
 
-def _is_source(value):
+def _network(value):
+    """The address or network as an ipaddress network, or None when it is neither (or has spaces around it)."""
+    if not isinstance(value, str) or value != value.strip():
+        return None
     try:
-        ipaddress.ip_network(str(value).strip(), strict=False)
+        return ipaddress.ip_network(value, strict=False)
     except ValueError:
-        return False
-    return isinstance(value, str) and value == value.strip()
+        return None
+
+
+def _address(value):
+    """One address (a zone such as %eth0 left out), or None."""
+    try:
+        return ipaddress.ip_address(str(value).split("%")[0].strip())
+    except ValueError:
+        return None
+
+
+def _is_source(value):
+    return _network(value) is not None
+
+
+def _everyone(value):
+    """Whether a valid source matches every address of its family (0.0.0.0/0, ::/0)."""
+    network = _network(value)
+    return network is not None and network.prefixlen == 0
+
+
+def _restricted_port_problems(entries, enabled):
+    name = "firewall_restricted_ports"
+    if not isinstance(entries, list):
+        return ["%s: must be a list of {port: <number>, sources: [<address or network>, ...]} (got %r)." % (name, entries)]
+    problems = []
+    seen = set()
+    for index, entry in enumerate(entries):
+        where = "%s[%d]" % (name, index)
+        if not isinstance(entry, dict) or set(entry) != RESTRICTED_KEYS:
+            problems.append("%s: must be {port: <number>, sources: [<address or network>, ...]}, with these two keys only (got %r)." % (where, entry))
+            continue
+        port = _port(entry["port"])
+        if port is None:
+            problems.append("%s: port must be a port number from 1 to 65535 (got %r)." % (where, entry["port"]))
+        elif port in seen:
+            problems.append("%s: port %d is listed twice: list each port once, with all of its sources." % (where, port))
+        seen.add(port)
+        sources = entry["sources"]
+        if not isinstance(sources, list) or not sources:
+            problems.append(
+                "%s: sources must list the addresses or networks that may connect to port %s (got %r); to close a port to every host, do not publish it."
+                % (where, entry["port"], sources)
+            )
+            continue
+        bad = [source for source in sources if not _is_source(source)]
+        if bad:
+            problems.append("%s: sources must be IPv4 or IPv6 addresses or networks such as 10.0.0.5 or 10.0.0.0/24 (got %s)." % (where, bad))
+        everyone = [source for source in sources if _everyone(source)]
+        if everyone:
+            problems.append(
+                "%s: %s lets every address in, which restricts nothing: name the hosts that may connect, or drop the entry." % (where, ", ".join(everyone))
+            )
+    if entries and not enabled:
+        problems.append(
+            "%s: is set while firewall_enabled is false, so nothing would restrict these ports: set firewall_enabled: true, or empty the list." % name
+        )
+    return problems
 
 
 def firewall_input_problems(settings):
@@ -94,11 +162,60 @@ def firewall_input_problems(settings):
     bad = [source for source in sources if not _is_source(source)]
     if bad:
         problems.append("firewall_trusted_sources: entries must be IPv4 or IPv6 addresses or networks such as 192.0.2.10 or 2001:db8::/32 (got %s)." % (bad,))
+    problems += _restricted_port_problems(settings.get("restricted_ports") or [], settings.get("enabled", True))
+    return problems
+
+
+def published_port_problems(settings):
+    """The postgres and redis roles' <role>_publish_address, <role>_publish_port and <role>_allowed_clients."""
+    if not isinstance(settings, dict) or not settings.get("role"):
+        raise AnsibleFilterError("published_port_problems expects a dictionary of settings with the role's name")
+    role = settings["role"]
+    address = settings.get("address") or ""
+    clients = settings.get("allowed_clients") or []
+    problems = []
+    if _port(settings.get("port")) is None:
+        problems.append("%s_publish_port: must be a port number from 1 to 65535 (got %r)." % (role, settings.get("port")))
+    if not isinstance(clients, list):
+        return problems + ["%s_allowed_clients: must be a list of addresses or networks (got %r)." % (role, clients)]
+    bad = [client for client in clients if not _is_source(client)]
+    if bad:
+        problems.append("%s_allowed_clients: entries must be IPv4 or IPv6 addresses or networks such as 10.0.0.6 or 10.0.0.0/24 (got %s)." % (role, bad))
+    everyone = [client for client in clients if _everyone(client)]
+    if everyone:
+        problems.append("%s_allowed_clients: %s lets every address in: name the instance's hosts (or their network) instead." % (role, ", ".join(everyone)))
+    if not address:
+        return problems
+    try:
+        parsed = ipaddress.ip_address(address) if isinstance(address, str) and address == address.strip() else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        problems.append(
+            "%s_publish_address: must be one IPv4 or IPv6 address of this host, such as its private 10.0.0.5; not a name, a network or a list (got %r)."
+            % (role, address)
+        )
+    elif parsed.is_unspecified:
+        problems.append(
+            "%s_publish_address: %s would publish the port on every address of the host, public ones included: use its private address." % (role, address)
+        )
+    else:
+        host_addresses = [found for found in map(_address, settings.get("host_addresses") or []) if found is not None]
+        if host_addresses and not parsed.is_loopback and parsed not in host_addresses:
+            problems.append(
+                "%s_publish_address: %s is not an address of this host, so Docker could not publish on it (the host has %s): use one of these."
+                % (role, address, ", ".join(sorted({str(item) for item in host_addresses})))
+            )
+    if not clients:
+        problems.append(
+            "%s_allowed_clients: must name the hosts that may connect (addresses or networks) when %s_publish_address is set: "
+            "the firewall role lets only them reach the port (firewall_restricted_ports)." % (role, role)
+        )
     return problems
 
 
 class FilterModule:
-    """fediverse.deploy.firewall_input_problems."""
+    """fediverse.deploy.firewall_input_problems and fediverse.deploy.published_port_problems."""
 
     def filters(self):
-        return {"firewall_input_problems": firewall_input_problems}
+        return {"firewall_input_problems": firewall_input_problems, "published_port_problems": published_port_problems}

@@ -71,6 +71,11 @@ class Stack:
             time.sleep(1)
 
 
+def pytest_configure(config):
+    """Every test runs on the database server; the client host (publish.yml's) has nothing of these roles."""
+    config.option.hosts = "ansible://services"
+
+
 @pytest.fixture(scope="module")
 def stack(host):
     host.run(f"docker network inspect {OUTSIDE} >/dev/null 2>&1 || docker network create {OUTSIDE}")
