@@ -2,62 +2,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+"""The firewall role's port and source rules, and the postgres and redis roles' publish rules.
+
+One filter each, documented in firewall_input_problems.yml and published_port_problems.yml.
+"""
+
 from __future__ import annotations
-
-DOCUMENTATION = r"""
-name: firewall_input_problems
-short_description: What is wrong with the fediverse.deploy.firewall role's ports and sources
-version_added: 0.1.0
-description:
-  - Takes a dictionary of the role's settings and returns one sentence per problem, each naming the variable, the
-    rule and the fix; an empty list when everything is usable. The role refuses to run before any change otherwise.
-  - "Rules: every port is a whole number from 1 to 65535; with the firewall enabled, the SSH port Ansible connects
-    to is among them (or the next run could not connect); every trusted source is an IPv4 or IPv6 address or
-    network, as Python's C(ipaddress) reads it."
-  - "Restricted ports: each entry is a dictionary of C(port) (1 to 65535, each port once) and C(sources) (at least
-    one address or network, none of them every address such as V(0.0.0.0/0)); the list needs the firewall enabled,
-    or nothing would restrict those ports."
-options:
-  _input:
-    description: The settings.
-    type: dict
-    required: true
-    suboptions:
-      allowed_tcp_ports:
-        description: C(firewall_allowed_tcp_ports).
-        type: list
-      trusted_sources:
-        description: C(firewall_trusted_sources).
-        type: list
-      restricted_ports:
-        description: C(firewall_restricted_ports).
-        type: list
-      enabled:
-        description: C(firewall_enabled).
-        type: bool
-      ssh_port:
-        description: The port Ansible connects to (C(ansible_port), 22 when unset).
-        type: int
-author:
-  - fediverse.deploy maintainers
-"""
-
-EXAMPLES = r"""
-- name: Refuse bad firewall settings before any change
-  ansible.builtin.fail:
-    msg: "fediverse.deploy.firewall: {{ item }}"
-  loop: >-
-    {{ {'allowed_tcp_ports': firewall_allowed_tcp_ports, 'trusted_sources': firewall_trusted_sources,
-        'restricted_ports': firewall_restricted_ports, 'enabled': firewall_enabled,
-        'ssh_port': ansible_port | default(22)} | fediverse.deploy.firewall_input_problems }}
-"""
-
-RETURN = r"""
-_value:
-  description: The problems, one sentence each; empty when the settings are fine.
-  type: list
-  elements: string
-"""
 
 import ipaddress
 
@@ -90,7 +40,7 @@ def _network(value):
 def _address(value):
     """One address (a zone such as %eth0 left out), or None."""
     try:
-        return ipaddress.ip_address(str(value).split("%")[0].strip())
+        return ipaddress.ip_address(str(value).split("%", maxsplit=1)[0].strip())
     except ValueError:
         return None
 
