@@ -131,3 +131,13 @@ def test_a_good_layout_passes_and_wires_each_host(tmp_path):
     assert address and wired["app2"]["db"] == wired["worker"]["db"] == address
     assert wired["app1"]["web"] == ["mastodon-web:3000", address + ":3000"]
     assert {host: wired[host]["oneoff"] for host in ("app1", "app2", "worker")} == dict.fromkeys(("app1", "app2", "worker"), "app1")
+
+
+def test_the_postgres_upgrade_refuses_a_split_layout(tmp_path):
+    # --check as well: even a missing refusal would change nothing here.
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps(layout(FIVE, common=S3)))
+    command = [os.path.join(BIN, "ansible-playbook"), "-i", str(path), "--check", "playbooks/upgrade_postgres.yml"]
+    result = subprocess.run(command, capture_output=True, text=True, env=playbook_env(), cwd=ROOT, check=False)
+    assert result.returncode != 0 and "upgrades a single-host instance only" in result.stdout, result.stdout[-3000:]
+    assert "Dump, new cluster, restore, verify" not in result.stdout
