@@ -15,7 +15,7 @@ SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule
 
 .DEFAULT_GOAL := help
 .PHONY: help test venv host images lint build sanity units units-fast functional molecule demo demo-clean clean constraints \
-        bench bench-deploy bench-twitter bench-follows promtool
+        bench bench-deploy bench-multihost bench-twitter bench-follows promtool
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -75,10 +75,13 @@ demo: venv images  ## the main job on a local throwaway spare server (see README
 demo-clean: venv  ## remove everything `make demo` made
 	scripts/demo down
 
-bench: bench-deploy bench-follows bench-twitter  ## every benchmark (docs/performance.md); not part of `make test`
+bench: bench-deploy bench-multihost bench-follows bench-twitter  ## every benchmark (docs/performance.md); not part of `make test`
 
 bench-deploy: venv images  ## benchmark: the deploy playbook on fresh spare servers against a plain-script baseline (RUNS=3)
 	$(BIN)/python bench/deploy.py --runs $(or $(RUNS),3)
+
+bench-multihost: venv images  ## benchmark: the split layout of molecule/multihost (4 hosts) against one host, first converge and re-run (RUNS=1)
+	$(BIN)/python bench/multihost.py --runs $(or $(RUNS),1)
 
 bench-twitter: venv  ## benchmark: Twitter backup parsing, profiles/s and peak memory (100k and 1M profiles)
 	$(BIN)/python bench/twitter_handles.py

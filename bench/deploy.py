@@ -27,7 +27,9 @@ import docker
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-RECAP_RE = re.compile(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+RECAP_RE = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)", re.M)
+# ansible.posix.profile_tasks' summary line: "<task> ---- 1.23s" (the wall time of a task over every host).
+PROFILE_LINE_RE = re.compile(r"^(.*?) -*\s*(\d+\.\d+)s$")
 PHASE_LINE_RE = re.compile(r"^([a-z][a-z /()]+) (\d+\.\d{3})$", re.M)  # deploy_baseline.sh's "<phase> <seconds>"
 COUNT_BOOTS = (
     "pw=$(cat /etc/fediverse-deploy/postgres_password 2>/dev/null || sed -n 's/^DB_PASS=//p' /root/mastodon.env);"
@@ -36,31 +38,47 @@ COUNT_BOOTS = (
 )
 
 
+def scenario(name: str) -> dict:
+    """A Molecule scenario's molecule.yml."""
+    return yaml.safe_load((ROOT / "molecule" / name / "molecule.yml").read_text())
+
+
 def scenario_platform() -> dict:
     """The end-to-end scenario's platform entry: the names its spare server resolves (etc_hosts)."""
-    return yaml.safe_load((ROOT / "molecule/deploy/molecule.yml").read_text())["platforms"][0]
+    return scenario("deploy")["platforms"][0]
+
+
+def base_vars() -> dict:
+    """The variables every scenario's inventory has (.config/molecule/config.yml's group `all`), plus debug
+    logging in the spare server's engine so that its API calls can be counted."""
+    base = yaml.safe_load((ROOT / ".config/molecule/config.yml").read_text())
+    return dict(base["provisioner"]["inventory"]["group_vars"]["all"], docker_daemon_extra_options={"debug": True})
 
 
 def deploy_vars() -> dict:
     """The end-to-end scenario's inventory (test images, the double, self-signed TLS, relays, follows),
     plus debug logging in the spare server's engine so that its API calls can be counted."""
-    scenario = yaml.safe_load((ROOT / "molecule/deploy/molecule.yml").read_text())
-    base = yaml.safe_load((ROOT / ".config/molecule/config.yml").read_text())
-    variables = dict(base["provisioner"]["inventory"]["group_vars"]["all"])
-    variables.update(scenario["provisioner"]["inventory"]["group_vars"]["mastodon"])
-    variables["docker_daemon_extra_options"] = {"debug": True}
+    variables = base_vars()
+    variables.update(scenario("deploy")["provisioner"]["inventory"]["group_vars"]["mastodon"])
     return variables
+
+
+def docker_host(container: str = "") -> dict:
+    """Host variables that reach a spare server with `docker exec` (its container, when not the host's name)."""
+    variables = {"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"}
+    return dict(variables, ansible_host=container) if container else variables
 
 
 class SpareServer:
     """A fresh spare-server container, started from the scenarios' one definition by scripts/spare-server."""
 
-    def __init__(self, client: docker.DockerClient, name: str, release: str = ""):
+    def __init__(self, client: docker.DockerClient, name: str, release: str = "", etc_hosts: dict | None = None):
         self.name = name
         for stale in client.containers.list(all=True, filters={"name": f"^{name}$"}):
             stale.remove(force=True, v=True)
-        # The instance's domain and the owner's e-mail domain resolve as in molecule/deploy.
-        hosts = [f"--add-host={host}:{address}" for host, address in scenario_platform()["etc_hosts"].items()]
+        # The instance's domain and the owner's e-mail domain resolve as in molecule/deploy, unless told otherwise.
+        etc_hosts = scenario_platform()["etc_hosts"] if etc_hosts is None else etc_hosts
+        hosts = [f"--add-host={host}:{address}" for host, address in etc_hosts.items()]
         release_args = ["--release", release] if release else []
         subprocess.run([sys.executable, str(ROOT / "scripts/spare-server"), "run", name, *hosts, *release_args], check=True)
         self.container = client.containers.get(name)
@@ -115,20 +133,25 @@ def phase_of(record: dict) -> str:
     return "host checks, firewall, backups, facts"
 
 
-def run_playbook(server: SpareServer, inventory: Path, playbook: str, *extra: str) -> dict:
-    """One ansible-playbook run; its time, changed count, phases, Rails boots and Docker API calls."""
+def run_playbook(servers: SpareServer | list[SpareServer], inventory: Path, playbook: str, *extra: str, profile: bool = False) -> dict:
+    """One ansible-playbook run; its time, changed count, phases, Rails boots and Docker API calls (summed over
+    `servers`), and the recap of each host. With `profile`, also each task's wall time over every host
+    (ansible.posix.profile_tasks: from its start to the next task's), as `walls`."""
+    servers = servers if isinstance(servers, list) else [servers]
     with tempfile.NamedTemporaryFile("r", suffix=".jsonl") as phases:
         env = dict(
             os.environ,
             ANSIBLE_CALLBACK_PLUGINS=str(ROOT / "bench/callback_plugins"),
-            ANSIBLE_CALLBACKS_ENABLED="bench_phases",
+            ANSIBLE_CALLBACKS_ENABLED="bench_phases,ansible.posix.profile_tasks" if profile else "bench_phases",
+            PROFILE_TASKS_TASK_OUTPUT_LIMIT="all",
+            PROFILE_TASKS_SORT_ORDER="none",
             BENCH_PHASES_FILE=phases.name,
             ANSIBLE_PIPELINING="True",
             ANSIBLE_NOCOLOR="1",
             ANSIBLE_FORCE_COLOR="0",
             PATH=f"{ROOT / '.venv/bin'}:{os.environ['PATH']}",
         )
-        boots, since = server.rails_boots(), server.now()
+        boots, since = sum(server.rails_boots() for server in servers), [server.now() for server in servers]
         started = time.monotonic()
         result = subprocess.run(
             [str(ROOT / "scripts/with-collection-tree"), "ansible-playbook", "-i", str(inventory), playbook, *extra],
@@ -148,16 +171,42 @@ def run_playbook(server: SpareServer, inventory: Path, playbook: str, *extra: st
     for record in records:
         by_phase[phase_of(record)] = by_phase.get(phase_of(record), 0.0) + record["seconds"]
     slowest = sorted(records, key=lambda r: r["seconds"], reverse=True)[:10]
-    return {
+    figures = {
         "seconds": seconds,
-        "changed": sum(int(r[0]) for r in recap),
+        "changed": sum(int(r[2]) for r in recap),
         "phases": by_phase,
         "tasks": len(records),
         "tasks_run": sum(1 for r in records if r["status"] != "skipped"),
         "slowest": [(r["task"], round(r["seconds"], 2)) for r in slowest],
-        "rails_boots": server.rails_boots() - boots,
-        "docker_api_calls": server.docker_api_calls(since),
+        "rails_boots": sum(server.rails_boots() for server in servers) - boots,
+        "docker_api_calls": sum(server.docker_api_calls(start) for server, start in zip(servers, since, strict=True)),
+        "recap": {r[0]: {"ok": int(r[1]), "changed": int(r[2]), "skipped": int(r[5])} for r in recap},
     }
+    if profile:
+        summary_part = result.stdout.rsplit("=" * 20, 1)[-1]
+        figures["walls"] = [(m[1].strip(), float(m[2])) for m in map(PROFILE_LINE_RE.match, summary_part.splitlines()) if m]
+    return figures
+
+
+def combine(*results: dict) -> dict:
+    """One case made of several playbook runs (the first converge: prepare, then the deploy)."""
+    combined = {key: sum(r[key] for r in results) for key in ("seconds", "changed", "rails_boots", "docker_api_calls", "tasks", "tasks_run")}
+    combined["slowest"] = sorted((t for r in results for t in r["slowest"]), key=lambda t: t[1], reverse=True)[:10]
+    combined["phases"] = {name: sum(r["phases"].get(name, 0.0) for r in results) for r in results for name in r["phases"]}
+    combined["recap"] = {}
+    for result in results:
+        for host, counts in result["recap"].items():
+            totals = combined["recap"].setdefault(host, {"ok": 0, "changed": 0, "skipped": 0})
+            for key, value in counts.items():
+                totals[key] += value
+    if all("walls" in r for r in results):
+        combined["walls"] = [wall for r in results for wall in r["walls"]]
+    return combined
+
+
+def single_host_inventory(name: str, variables: dict | None = None) -> dict:
+    """The single-host layout: one spare server in the group `mastodon` (default: the end-to-end scenario's variables)."""
+    return {"all": {"children": {"mastodon": {"hosts": {name: docker_host()}, "vars": deploy_vars() if variables is None else variables}}}}
 
 
 def bench_collection(client, index: int, keep: bool, release: str) -> dict:
@@ -165,26 +214,11 @@ def bench_collection(client, index: int, keep: bool, release: str) -> dict:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             inventory = Path(tmp) / "hosts.yml"
-            inventory.write_text(
-                yaml.safe_dump(
-                    {
-                        "all": {
-                            "children": {
-                                "mastodon": {
-                                    "hosts": {server.name: {"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"}},
-                                    "vars": deploy_vars(),
-                                }
-                            }
-                        }
-                    }
-                )
-            )
+            inventory.write_text(yaml.safe_dump(single_host_inventory(server.name)))
             prepare = run_playbook(server, inventory, "molecule/shared/prepare.yml")
             deploy = run_playbook(server, inventory, "playbooks/deploy_mastodon.yml")
             # The first converge is the engine and the images (a registry pull on a real host), then the deploy.
-            first = {key: prepare[key] + deploy[key] for key in ("seconds", "changed", "rails_boots", "docker_api_calls", "tasks", "tasks_run")}
-            first["slowest"] = sorted(prepare["slowest"] + deploy["slowest"], key=lambda t: t[1], reverse=True)[:10]
-            first["phases"] = {name: prepare["phases"].get(name, 0.0) + deploy["phases"].get(name, 0.0) for name in {**prepare["phases"], **deploy["phases"]}}
+            first = combine(prepare, deploy)
             return {
                 "first converge": first,
                 "unchanged re-run": run_playbook(server, inventory, "playbooks/deploy_mastodon.yml"),
