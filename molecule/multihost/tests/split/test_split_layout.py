@@ -1,0 +1,91 @@
+"""The split layout after converge and idempotence: each host runs its parts only, the hosts are wired to each other
+and to nothing else, media go to the bucket, and the instance keeps answering while one web host is stopped."""
+
+import json
+import socket
+import time
+
+import pytest
+from conftest import APP1, APP2, APP_HOSTS, DB, DOMAIN, MEDIA_DOMAIN, WORKER, api, containers, https, on, secrets_checksum, stopped
+
+MASTODON = {"mastodon-web", "mastodon-streaming", "mastodon-sidekiq", "mastodon-nginx"}
+PLACED = {
+    DB: {"mastodon-postgres", "mastodon-redis", "s3"},
+    APP1: {"mastodon-web", "mastodon-streaming", "mastodon-nginx"},
+    APP2: {"mastodon-web", "mastodon-streaming"},
+    WORKER: {"mastodon-sidekiq"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLACED))
+def test_each_host_runs_its_parts_only(name):
+    running = containers(name)
+    assert running & (MASTODON | {"mastodon-postgres", "mastodon-redis", "s3"}) == PLACED[name], running
+
+
+def test_the_instance_answers_through_the_proxy():
+    assert https("/health") == (200, "OK")
+    assert json.loads(https("/api/v2/instance")[1])["domain"] == DOMAIN
+
+
+@pytest.mark.parametrize("name", APP_HOSTS)
+def test_every_mastodon_host_uses_the_database_host_and_the_same_secrets(name, addresses):
+    container = "mastodon-sidekiq" if name == WORKER else "mastodon-web"
+    env = on(name).check_output("docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' %s", container).splitlines()
+    assert f"DB_HOST={addresses[DB]}" in env and f"REDIS_HOST={addresses[DB]}" in env
+    assert secrets_checksum(name) == secrets_checksum(APP1)
+
+
+def test_the_database_host_keeps_no_mastodon_secret():
+    assert not on(DB).file("/etc/fediverse-deploy/mastodon_secrets.env").exists
+
+
+@pytest.mark.parametrize(("name", "ports"), [(DB, (5432, 6379)), (APP2, (3000, 4000))])
+def test_ports_are_published_on_the_private_address_only(name, ports, addresses):
+    published = on(name).check_output("docker ps --format '{{.Ports}}'")
+    for port in ports:
+        assert f"{addresses[name]}:{port}->{port}/tcp" in published, published
+        assert f"0.0.0.0:{port}->" not in published, published
+
+
+@pytest.mark.parametrize("name", APP_HOSTS)
+@pytest.mark.parametrize("port", [5432, 6379])
+def test_the_mastodon_hosts_reach_postgres_and_redis(name, port, addresses):
+    on(name).run_expect([0], f"timeout 5 bash -c '</dev/tcp/{addresses[DB]}/{port}'")
+
+
+@pytest.mark.parametrize(("name", "port"), [(DB, 5432), (DB, 6379), (APP2, 3000), (APP2, 4000)])
+def test_no_other_address_reaches_them(name, port, addresses):
+    # This test runs on the Docker host: an address of the test network that is neither a Mastodon host nor the proxy.
+    with pytest.raises(OSError):
+        socket.create_connection((addresses[name], port), timeout=3).close()
+
+
+def test_the_worker_host_is_not_let_into_web(addresses):
+    on(WORKER).run_expect([1, 124], f"timeout 5 bash -c '</dev/tcp/{addresses[APP2]}/3000'")
+
+
+def test_an_upload_is_stored_in_the_bucket_and_served_back_through_the_proxy(addresses):
+    app = on(APP1)
+    app.check_output(
+        'python3 -c "import base64,sys; sys.stdout.buffer.write(base64.b64decode('
+        "'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='))\" > /tmp/mh-pixel.png"
+    )
+    media = api("/api/v2/media", options="-F file=@/tmp/mh-pixel.png")
+    assert media["url"].startswith(f"https://{MEDIA_DOMAIN}/media_attachments/files/"), media
+    path = media["url"].split(MEDIA_DOMAIN, 1)[1]
+    wanted = app.check_output("sha256sum /tmp/mh-pixel.png").split()[0]
+    # In the bucket (read anonymously, as the proxy does) ...
+    assert app.check_output(f"curl -sf http://{addresses[DB]}:8080/mastodon-media{path} | sha256sum").split()[0] == wanted
+    # ... and through the proxy, on the media domain only for reading.
+    assert app.check_output(f"curl -skf https://{MEDIA_DOMAIN}{path} | sha256sum").split()[0] == wanted
+    assert https(path, domain=MEDIA_DOMAIN, options="-X PUT --data x")[0] == 405
+
+
+def test_requests_keep_succeeding_while_a_web_host_is_stopped():
+    with stopped(APP2, "mastodon-web"):
+        statuses = []
+        for _request in range(20):
+            statuses.append(https("/api/v1/instance")[0])
+            time.sleep(0.2)
+    assert statuses == [200] * 20, statuses
