@@ -1,7 +1,8 @@
 # fediverse.deploy backup command (installed by the fediverse.deploy.backup role; the role adds the
 # interpreter line). One run makes one backup directory, see docs/backups.md:
 #   database.dump  pg_dump --format=custom, one snapshot, taken inside the Postgres container
-#   config.tar     the files of the configuration directory a restore needs
+#   config.tar     the files of the configuration directory a restore needs (on a split layout's database
+#                  host, Mastodon's from the copy the deploy keeps there: copied_dir, copied_files)
 #   media.tar      the media directory, without cache/ unless configured
 #   redis.rdb      Redis' snapshot, streamed by redis-cli --rdb
 #   manifest.json  what, when, which release and schema
@@ -394,11 +395,18 @@ def dump_redis(config: dict, path: str) -> None:
             raise BackupError("redis-cli --rdb did not write an RDB file")
 
 
+def config_path(config: dict, name: str) -> str:
+    """Where the configuration file ``name`` is read: a split layout's database host keeps Mastodon's files (made on
+    the one-off host) as a copy in ``copied_dir`` (``copied_files``), the others in ``config_dir``."""
+    directory = config["copied_dir"] if name in config.get("copied_files", ()) else config["config_dir"]
+    return os.path.join(directory, name)
+
+
 def archive_config(config: dict, path: str) -> list[str]:
     names = []
     with tarfile.open(path, "w") as tar:
         for name in config["config_files"]:
-            source = os.path.join(config["config_dir"], name)
+            source = config_path(config, name)
             if os.path.isfile(source):
                 tar.add(source, arcname=name, recursive=False)
                 names.append(name)
@@ -466,7 +474,7 @@ def take_backup(config: dict, reason: str) -> dict:
             "mastodon_version": read_first_line(config.get("deployed_version_file", "")) if config.get("deployed_version_file") else None,
             "schema_version": schema_version,
             "postgres_major": postgres_major,
-            "local_domain": read_env_value(os.path.join(config["config_dir"], "mastodon.env"), "LOCAL_DOMAIN"),
+            "local_domain": read_env_value(config_path(config, "mastodon.env"), "LOCAL_DOMAIN"),
             "database": config["db_name"],
             "database_user": config["db_user"],
             "config_files": config_files,

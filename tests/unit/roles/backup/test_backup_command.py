@@ -357,3 +357,35 @@ def test_database_calls_go_through_stack_exec_without_the_password_on_argv(setup
     assert not any("secret-pg" in arg for arg in call["argv"])
     assert call["argv"][1:5] == ["exec", "-e", "PGPASSWORD", "mastodon-postgres"]
     assert "--host" in call["argv"] and "127.0.0.1" in call["argv"]
+
+
+def test_mastodons_files_come_from_the_copy_on_a_split_layouts_database_host(setup, capsys):
+    tmp_path, config_path, config = setup
+    conf_dir = tmp_path / "etc"
+    copy_dir = conf_dir / "mastodon-copy"
+    copy_dir.mkdir()
+    for name in ("mastodon_secrets.env", "mastodon.env", "mastodon_deployed_version"):
+        (copy_dir / name).write_text((conf_dir / name).read_text().replace("social.example.test", "split.example.test"))
+        (conf_dir / name).unlink()
+    (copy_dir / "mastodon_api_token").write_text("token\n")
+    config.update(
+        copied_dir=str(copy_dir),
+        copied_files=["mastodon_secrets.env", "mastodon.env", "mastodon_api_token", "mastodon_deployed_version"],
+        deployed_version_file=str(copy_dir / "mastodon_deployed_version"),
+    )
+    config_path.write_text(json.dumps(config))
+    code, out, err = run(config_path, capsys)
+    assert code == 0, err
+    path = json.loads(out.strip().splitlines()[-1])["backup"]
+    manifest = json.loads(open(os.path.join(path, "manifest.json"), encoding="utf-8").read())
+    assert manifest["local_domain"] == "split.example.test" and manifest["mastodon_version"] == "v4.7.0"
+    with tarfile.open(os.path.join(path, "config.tar")) as tar:
+        assert sorted(tar.getnames()) == [
+            "mastodon.env",
+            "mastodon_api_token",
+            "mastodon_deployed_version",
+            "mastodon_secrets.env",
+            "postgres_password",
+            "redis_password",
+        ]
+        assert tar.extractfile("mastodon_api_token").read() == b"token\n"
