@@ -111,7 +111,7 @@ def phases_by_wall(figures: dict) -> dict[str, float]:
     """Wall seconds by phase, from each task's wall time over every host (profile_tasks)."""
     phases: dict[str, float] = {}
     for name, seconds in figures.get("walls", []):
-        role, _, task = name.rpartition(" : ")
+        role, _sep, task = name.rpartition(" : ")
         phase = "s3 server (prepare)" if "s3 server" in task.lower() else phase_of({"role": role or "none", "task": task})
         phases[phase] = phases.get(phase, 0.0) + seconds
     return phases

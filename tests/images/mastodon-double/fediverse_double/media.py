@@ -55,7 +55,8 @@ def sniff(body, filename):
     raise UploadError(422, "Validation failed: File content type is invalid, File is invalid", "not a PNG, JPEG or GIF image")
 
 
-def s3_enabled(env=os.environ):
+def s3_enabled(env=None):
+    env = os.environ if env is None else env
     return env.get("S3_ENABLED") == "true"
 
 
@@ -64,8 +65,9 @@ def attachment_path(record_id, style, name):
     return f"media_attachments/files/{id_partition(record_id)}/{style}/{name}"
 
 
-def s3_key(path, env=os.environ):
+def s3_key(path, env=None):
     """The object key: the path, behind ``S3_KEY_PREFIX/`` when that is set (4.3+)."""
+    env = os.environ if env is None else env
     return env["S3_KEY_PREFIX"] + "/" + path if "S3_KEY_PREFIX" in env else path
 
 
@@ -74,8 +76,9 @@ def _with_colon(protocol):
     return f"{protocol}:" if protocol else ""
 
 
-def public_url(path, env=os.environ):
+def public_url(path, env=None):
     """The URL Mastodon's API returns for a stored file, as Paperclip interpolates it."""
+    env = os.environ if env is None else env
     if not s3_enabled(env):
         web = env.get("WEB_DOMAIN") or env.get("LOCAL_DOMAIN") or f"localhost:{env.get('PORT', '3000')}"
         return f"https://{web}{env.get('PAPERCLIP_ROOT_URL', '/system')}/{path}"
@@ -113,8 +116,9 @@ def sigv4_headers(method, url, payload, headers, region, access_key, secret_key,
     return signed
 
 
-def object_url(key, env=os.environ):
+def object_url(key, env=None):
     """Where aws-sdk-s3 sends the PUT: ``S3_ENDPOINT/<bucket>/<key>`` (force_path_style unless S3_OVERRIDE_PATH_STYLE)."""
+    env = os.environ if env is None else env
     endpoint = env["S3_ENDPOINT"].rstrip("/")
     parts = urllib.parse.urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -125,8 +129,9 @@ def object_url(key, env=os.environ):
     return f"{endpoint}/{env['S3_BUCKET']}/{quoted}"
 
 
-def put_object(key, body, content_type, env=os.environ):
+def put_object(key, body, content_type, env=None):
     """One PutObject as Paperclip's S3 storage sends it (no multipart: the double's uploads are small)."""
+    env = os.environ if env is None else env
     if "S3_ENDPOINT" not in env:
         raise UploadError(503, TEMPORARY_PROBLEM, "Seahorse::Client::NetworkingError: no S3_ENDPOINT, and the test double never connects to AWS")
     if not env.get("S3_BUCKET"):
@@ -159,8 +164,9 @@ def put_object(key, body, content_type, env=os.environ):
         raise UploadError(503, TEMPORARY_PROBLEM, f"Seahorse::Client::NetworkingError: {err} ({url})") from err
 
 
-def store(record_id, body, content_type, extension, env=os.environ):
+def store(record_id, body, content_type, extension, env=None):
     """Write every style of a new upload under a random name (Attachmentable); return {style: URL}."""
+    env = os.environ if env is None else env
     name = secrets.token_hex(8) + extension
     urls = {}
     for style in STYLES:

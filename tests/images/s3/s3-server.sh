@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Entrypoint of fediverse-test/s3: the user and the bucket named in the environment, then radosgw in the
 # foreground. See the Dockerfile for the variables.
 set -euo pipefail
