@@ -307,13 +307,18 @@ def print_tables(runs: list[dict]) -> None:
             print(f"{seconds:7.2f}  {name}")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="runs of each case (default 3)")
+def bench_arguments(description: str, default_runs: int) -> argparse.Namespace:
+    """The options every deploy benchmark takes: --runs, --keep, --json and --release."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--runs", type=int, default=default_runs, help=f"runs of each case (default {default_runs})")
     parser.add_argument("--keep", action="store_true", help="leave the spare servers for inspection")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--release", default="", help="Debian release of the spare servers (default: the scenarios' definition's)")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = bench_arguments(__doc__.splitlines()[0], default_runs=3)
     client = docker.from_env()
     runs = []
     for index in range(1, args.runs + 1):

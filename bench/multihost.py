@@ -15,7 +15,6 @@ A benchmark, not a test: it prints figures and exits 0 unless the work itself fa
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -26,7 +25,7 @@ import docker
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from deploy import SpareServer, base_vars, combine, docker_host, phase_of, run_playbook, scenario, single_host_inventory  # noqa: E402
+from deploy import SpareServer, base_vars, bench_arguments, combine, docker_host, phase_of, run_playbook, scenario, single_host_inventory  # noqa: E402
 
 DEPLOY = "playbooks/deploy_mastodon.yml"
 CASES = ("single host: first converge", "single host: unchanged re-run", "split: first converge", "split: unchanged re-run")
@@ -154,12 +153,7 @@ def print_tables(runs: list[dict]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=1, help="runs of each case (default 1)")
-    parser.add_argument("--keep", action="store_true", help="leave the spare servers for inspection")
-    parser.add_argument("--json", type=Path, help="also write every figure to this file")
-    parser.add_argument("--release", default="", help="Debian release of the spare servers (default: the scenarios' definition's)")
-    args = parser.parse_args()
+    args = bench_arguments(__doc__.splitlines()[0], default_runs=1)
     client = docker.from_env()
     runs = []
     for index in range(1, args.runs + 1):
