@@ -11,7 +11,8 @@ version_added: 0.1.0
 description:
   - Takes the topology of P(fediverse.deploy.instance_topology#filter) and a host, and returns the variables of the roles
     for that host - which Mastodon processes it runs, where Postgres and Redis are, what it publishes on its private
-    address and to which hosts (as C(firewall_restricted_ports)), and the upstreams of its proxy.
+    address and to which hosts (as C(firewall_restricted_ports)), the upstreams of its proxy, and the names of the
+    database's host it reaches (its container, database, user and password files).
   - A single-host layout gets an empty dictionary, so every role keeps its defaults.
   - The deploy playbook sets each as a fact of the host unless the inventory set it (docs/scaling.md).
 options:
@@ -25,7 +26,8 @@ options:
     required: true
   local_upstreams:
     description: How a proxy reaches the web and streaming containers of its own host (C(web), C(streaming)), when the
-      inventory renamed them; by default the nginx role's C(nginx_upstream_web) and C(nginx_upstream_streaming).
+      inventory set C(nginx_upstream_web) or C(nginx_upstream_streaming); by default the host's container names in the
+      topology (C(names)) with ports 3000 and 4000, as the nginx role's defaults.
     type: dict
 author:
   - fediverse.deploy maintainers

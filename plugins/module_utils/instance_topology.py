@@ -60,6 +60,9 @@ def instance_topology(groups, host_settings, host):
         "hosts": hosts,
         "instance_hosts": instance_hosts,
         "addresses": {name: str((host_settings.get(name) or {}).get("private_address") or "") for name in instance_hosts},
+        # The names each host's roles give their containers and files (its inventory's, or the owner roles'
+        # defaults): the other hosts' roles take those of the parts they reach there.
+        "names": {name: dict((host_settings.get(name) or {}).get("names") or {}) for name in instance_hosts},
         "oneoff_host": first_web,
         "secrets_host": first_web,
     }

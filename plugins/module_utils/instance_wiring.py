@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """The role variables that tie the hosts of a split layout together, for one host: which Mastodon processes it
-runs, where it finds Postgres and Redis, what it publishes and to whom, and what its proxy forwards to.
+runs, where it finds Postgres and Redis and by which names, what it publishes and to whom, and what its proxy
+forwards to.
 
 playbooks/validate.yml sets them as facts of each host (only those the inventory did not set), after
 instance_topology.py placed the parts and its rules passed. A single-host layout gets nothing: every role keeps
@@ -14,9 +15,15 @@ from __future__ import annotations
 # The ports the parts listen on inside their containers, published on the host's private address when a
 # consumer runs on another host (the official images' ports; the roles' *_publish_port defaults).
 PART_PORTS = {"postgres": 5432, "redis": 6379, "web": 3000, "streaming": 4000}
-# How a proxy reaches a web or streaming container on its own host: by name on the shared Docker network (the
-# nginx role's nginx_upstream_web and nginx_upstream_streaming defaults; a unit test keeps them equal).
-LOCAL_UPSTREAMS = {"web": "mastodon-web:3000", "streaming": "mastodon-streaming:4000"}
+# What a Mastodon host takes of the names of the Postgres and Redis hosts: the mastodon role reads the password
+# files and runs psql in the Postgres container there (its variable: the owner role's, as that host names it).
+NAMES_FROM_POSTGRES_HOST = {
+    "mastodon_postgres_container_name": "postgres_container_name",
+    "mastodon_db_name": "postgres_db",
+    "mastodon_db_user": "postgres_user",
+    "mastodon_db_password_file": "postgres_password_file",
+}
+NAMES_FROM_REDIS_HOST = {"mastodon_redis_password_file": "redis_password_file"}
 # The processes of the mastodon role, each switched on where its group places it.
 MASTODON_PROCESSES = ("web", "streaming", "sidekiq")
 
@@ -34,12 +41,31 @@ def _remote_consumer_addresses(topology, part, host):
     return [addresses[consumer] for consumer in _consumers(topology, part) if consumer != host]
 
 
+def _names_from(topology, source, names):
+    """``{variable: value}`` of ``names`` ({variable: the source's variable}) as host ``source`` has them."""
+    known = topology.get("names", {}).get(source) or {}
+    return {variable: known[theirs] for variable, theirs in names.items() if theirs in known}
+
+
+def _local_upstreams(topology, host, local_upstreams):
+    """How the proxy on ``host`` reaches that host's web and streaming containers: by name on the shared Docker network,
+    as the nginx role's nginx_upstream_web and nginx_upstream_streaming defaults do, unless the inventory set those."""
+    known = topology.get("names", {}).get(host) or {}
+    upstreams = {
+        process: "%s:%d" % (known["mastodon_%s_container_name" % process], PART_PORTS[process])
+        for process in ("web", "streaming")
+        if "mastodon_%s_container_name" % process in known
+    }
+    upstreams.update({process: upstream for process, upstream in (local_upstreams or {}).items() if upstream})
+    return upstreams
+
+
 def instance_wiring(topology, host, local_upstreams=None):
     """{variable: value} for ``host`` of a split layout ({} for a single-host one)."""
     if not topology.get("split"):
         return {}
     hosts, addresses = topology["hosts"], topology["addresses"]
-    local_upstreams = dict(LOCAL_UPSTREAMS, **{k: v for k, v in (local_upstreams or {}).items() if v})
+    local_upstreams = _local_upstreams(topology, host, local_upstreams)
     postgres_host, redis_host = hosts["postgres"][0], hosts["redis"][0]
     wiring = {}
     restricted = []
@@ -60,6 +86,8 @@ def instance_wiring(topology, host, local_upstreams=None):
         wiring["mastodon_oneoff_host"] = topology["oneoff_host"]
         wiring["mastodon_postgres_inventory_host"] = postgres_host
         wiring["mastodon_redis_inventory_host"] = redis_host
+        wiring.update(_names_from(topology, postgres_host, NAMES_FROM_POSTGRES_HOST))
+        wiring.update(_names_from(topology, redis_host, NAMES_FROM_REDIS_HOST))
         if postgres_host != host:
             wiring["mastodon_db_host"] = addresses[postgres_host]
         if redis_host != host:

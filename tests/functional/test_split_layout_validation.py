@@ -112,7 +112,8 @@ def test_a_good_layout_passes_and_wires_each_host(tmp_path):
                             "name": "Show",
                             "ansible.builtin.debug": {
                                 "msg": "WIRED {{ inventory_hostname }} {{ {'db': mastodon_db_host | default(''), 'pg': postgres_publish_address | default(''),"
-                                " 'web': nginx_web_upstreams | default([]), 'oneoff': mastodon_oneoff_host | default('')} | to_json }}"
+                                " 'web': nginx_web_upstreams | default([]), 'oneoff': mastodon_oneoff_host | default(''),"
+                                " 'db_name': mastodon_db_name | default(''), 'psql_in': mastodon_postgres_container_name | default('')} | to_json }}"
                             },
                         }
                     ],
@@ -120,7 +121,9 @@ def test_a_good_layout_passes_and_wires_each_host(tmp_path):
             ]
         )
     )
-    result = run(tmp_path, layout(FIVE, common=S3), str(site))
+    # The database renamed where it runs, with the one variable of its role, on its host only.
+    renamed = {"db": {"postgres_db": "social", "postgres_container_name": "social-postgres"}}
+    result = run(tmp_path, layout(FIVE, renamed, common=S3), str(site))
     assert result.returncode == 0, result.stdout[-4000:]
     wired = {}
     for line in result.stdout.splitlines():
@@ -131,6 +134,10 @@ def test_a_good_layout_passes_and_wires_each_host(tmp_path):
     assert address and wired["app2"]["db"] == wired["worker"]["db"] == address
     assert wired["app1"]["web"] == ["mastodon-web:3000", address + ":3000"]
     assert {host: wired[host]["oneoff"] for host in ("app1", "app2", "worker")} == dict.fromkeys(("app1", "app2", "worker"), "app1")
+    # Every Mastodon host takes the database host's names: Mastodon's DB_NAME, and psql there in its container.
+    assert {host: (wired[host]["db_name"], wired[host]["psql_in"]) for host in ("app1", "app2", "worker")} == dict.fromkeys(
+        ("app1", "app2", "worker"), ("social", "social-postgres")
+    )
 
 
 def test_the_postgres_upgrade_refuses_a_split_layout(tmp_path):

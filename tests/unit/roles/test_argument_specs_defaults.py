@@ -9,14 +9,10 @@ the reason, and their spec default must be what that list says.
 
 from __future__ import annotations
 
-import glob
 import os
 
-import jinja2
 import pytest
-import yaml
-
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+from role_defaults import ROOT, read_yaml, resolved_defaults, role_names
 
 # (role, variable) -> the spec's documented stand-in, for defaults that depend on facts or other roles' output.
 PLACEHOLDERS = {
@@ -34,64 +30,16 @@ PLACEHOLDERS = {
 }
 
 
-def _yaml(path):
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
-
-
-def _roles():
-    return sorted(
-        os.path.basename(os.path.dirname(os.path.dirname(path))) for path in glob.glob(os.path.join(ROOT, "roles", "*", "meta", "argument_specs.yml"))
-    )
-
-
-def _resolved_defaults(role):
-    """defaults/main.yml with each template rendered from the role's own defaults and nothing else set."""
-    path = os.path.join(ROOT, "roles", role, "defaults", "main.yml")
-    raw = _yaml(path) if os.path.exists(path) else {}
-    env = jinja2.Environment(undefined=jinja2.ChainableUndefined)
-    resolved = {}
-
-    class Defaults(dict):
-        """The role's defaults as template variables, each rendered once, when a template first reads it."""
-
-        def __contains__(self, name):
-            return name in raw
-
-        def __missing__(self, name):
-            if name not in raw:
-                raise KeyError(name)
-            if name not in resolved:
-                resolved[name] = None  # a default that reads itself stops here
-                resolved[name] = render(raw[name])
-            return resolved[name]
-
-    def render(value):
-        if isinstance(value, list):
-            return [render(item) for item in value]
-        if not (isinstance(value, str) and "{{" in value):
-            return value
-        text = env.from_string(value).render(Defaults())
-        try:
-            parsed = yaml.safe_load(text)
-        except yaml.YAMLError:
-            return text
-        # A template that makes a list or a number; any other text stays text (a "host:tag" is no mapping).
-        return parsed if isinstance(parsed, (list, int, float)) and not isinstance(parsed, bool) else text
-
-    return raw, {name: Defaults()[name] for name in raw}
-
-
 def _options(role):
-    specs = _yaml(os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml"))["argument_specs"]
+    specs = read_yaml(os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml"))["argument_specs"]
     for entry_point, spec in specs.items():
         for name, option in (spec.get("options") or {}).items():
             yield entry_point, name, option
 
 
-@pytest.mark.parametrize("role", _roles())
+@pytest.mark.parametrize("role", role_names())
 def test_spec_defaults_equal_role_defaults(role):
-    raw, resolved = _resolved_defaults(role)
+    raw, resolved = resolved_defaults(role)
     wrong = []
     for entry_point, name, option in _options(role):
         if name not in raw:
@@ -118,14 +66,14 @@ def test_spec_defaults_equal_role_defaults(role):
     assert not wrong, "%s: spec defaults differ from defaults/main.yml:\n  " % role + "\n  ".join(wrong)
 
 
-@pytest.mark.parametrize("role", _roles())
+@pytest.mark.parametrize("role", role_names())
 def test_every_default_is_a_documented_option(role):
-    raw, _resolved = _resolved_defaults(role)
+    raw, _resolved = resolved_defaults(role)
     documented = {name for _entry_point, name, _option in _options(role)}
     assert not sorted(set(raw) - documented), "%s: defaults without an option in meta/argument_specs.yml" % role
 
 
 def test_the_rendering_sees_through_defaults_of_other_roles():
     # The comparison would pass vacuously if templates were left unrendered: make sure they are not.
-    _raw, resolved = _resolved_defaults("backup")
+    _raw, resolved = resolved_defaults("backup")
     assert resolved["backup_db_user"] == "mastodon"

@@ -7,8 +7,8 @@ import pytest
 from conftest import APP1, APP2, APP3, DB, DOMAIN, WORKER, api, https, on, secrets_checksum
 
 PSQL = (
-    "PGPASSWORD=$(cat /etc/fediverse-deploy/postgres_password) docker exec -e PGPASSWORD mastodon-postgres"
-    " psql -X -A -t -v ON_ERROR_STOP=1 -U mastodon -d mastodon_production"
+    "PGPASSWORD=$(cat /etc/fediverse-deploy/postgres_password) docker exec -e PGPASSWORD social-postgres"
+    " psql -X -A -t -v ON_ERROR_STOP=1 -U mastodon -d social_production"
 )
 
 

@@ -9,8 +9,10 @@ import pytest
 from conftest import APP1, APP2, APP_HOSTS, DB, DOMAIN, MEDIA_DOMAIN, WORKER, api, containers, https, on, secrets_checksum, stopped
 
 MASTODON = {"mastodon-web", "mastodon-streaming", "mastodon-sidekiq", "mastodon-nginx"}
+# The inventory renames the database's container (and the database) for its host only.
+POSTGRES = "social-postgres"
 PLACED = {
-    DB: {"mastodon-postgres", "mastodon-redis", "s3"},
+    DB: {POSTGRES, "mastodon-redis", "s3"},
     APP1: {"mastodon-web", "mastodon-streaming", "mastodon-nginx"},
     APP2: {"mastodon-web", "mastodon-streaming"},
     WORKER: {"mastodon-sidekiq"},
@@ -20,7 +22,7 @@ PLACED = {
 @pytest.mark.parametrize("name", sorted(PLACED))
 def test_each_host_runs_its_parts_only(name):
     running = containers(name)
-    assert running & (MASTODON | {"mastodon-postgres", "mastodon-redis", "s3"}) == PLACED[name], running
+    assert running & (MASTODON | {POSTGRES, "mastodon-postgres", "mastodon-redis", "s3"}) == PLACED[name], running
 
 
 def test_the_instance_answers_through_the_proxy():
@@ -33,7 +35,16 @@ def test_every_mastodon_host_uses_the_database_host_and_the_same_secrets(name, a
     container = "mastodon-sidekiq" if name == WORKER else "mastodon-web"
     env = on(name).check_output("docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' %s", container).splitlines()
     assert f"DB_HOST={addresses[DB]}" in env and f"REDIS_HOST={addresses[DB]}" in env
+    # The database's name as its host's inventory set it, not the roles' default.
+    assert "DB_NAME=social_production" in env
     assert secrets_checksum(name) == secrets_checksum(APP1)
+
+
+def test_mastodons_tables_are_in_the_renamed_database():
+    psql = f"PGPASSWORD=$(cat /etc/fediverse-deploy/postgres_password) docker exec -e PGPASSWORD {POSTGRES} psql -X -A -t -U mastodon"
+    assert on(DB).check_output(f"{psql} -d social_production -c 'SELECT count(*) FROM accounts'").isdigit()
+    databases = on(DB).check_output(f"{psql} -d postgres -c 'SELECT datname FROM pg_database'").split()
+    assert "social_production" in databases and "mastodon_production" not in databases
 
 
 def test_the_database_host_keeps_no_mastodon_secret():

@@ -99,6 +99,7 @@ def test_without_part_groups_each_host_is_its_own_instance_with_every_part():
         "hosts": {part: ["social2"] for part in ("postgres", "redis", "web", "streaming", "sidekiq", "proxy")},
         "instance_hosts": ["social2"],
         "addresses": {"social2": ""},
+        "names": {"social2": {}},
         "oneoff_host": "social2",
         "secrets_host": "social2",
     }
@@ -124,6 +125,7 @@ def test_the_split_layout_names_each_part_s_hosts_and_runs_the_once_per_instance
         },
         "instance_hosts": ["db1", "app1", "app2", "worker1"],
         "addresses": {"db1": "10.0.0.1", "app1": "10.0.0.2", "app2": "10.0.0.3", "worker1": "10.0.0.4"},
+        "names": {"db1": {}, "app1": {}, "app2": {}, "worker1": {}},
         "oneoff_host": "app1",
         "secrets_host": "app1",
     }

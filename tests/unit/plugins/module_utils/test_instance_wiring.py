@@ -6,16 +6,32 @@ import os
 
 import yaml
 
-from ansible_collections.fediverse.deploy.plugins.module_utils.instance_wiring import LOCAL_UPSTREAMS, instance_wiring
+from ansible_collections.fediverse.deploy.plugins.filter.role_default import role_default
+from ansible_collections.fediverse.deploy.plugins.module_utils.instance_wiring import PART_PORTS, instance_wiring
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 ADDRESSES = {"db": "10.0.0.2", "app1": "10.0.0.3", "app2": "10.0.0.4", "worker": "10.0.0.5"}
+# What validate.yml notes of each host: the inventory's names, else the owner roles' defaults.
+NAMES = {
+    name: role_default(name)
+    for name in (
+        "postgres_container_name",
+        "postgres_db",
+        "postgres_user",
+        "postgres_password_file",
+        "redis_password_file",
+        "mastodon_web_container_name",
+        "mastodon_streaming_container_name",
+    )
+}
+LOCAL_UPSTREAMS = {"web": "mastodon-web:3000", "streaming": "mastodon-streaming:4000"}
 
 
-def topology(**hosts):
+def topology(names=None, **hosts):
     parts = {"postgres": ["db"], "redis": ["db"], "web": ["app1", "app2"], "streaming": ["app1", "app2"], "sidekiq": ["worker"], "proxy": ["app1"]}
     parts.update(hosts)
-    return {"split": True, "hosts": parts, "addresses": ADDRESSES, "oneoff_host": parts["web"][0]}
+    all_names = {host: dict(NAMES, **(names or {}).get(host, {})) for host in ADDRESSES}
+    return {"split": True, "hosts": parts, "addresses": ADDRESSES, "names": all_names, "oneoff_host": parts["web"][0]}
 
 
 def test_a_single_host_layout_keeps_every_default():
@@ -65,12 +81,28 @@ def test_postgres_beside_every_consumer_is_not_published():
     assert "postgres_publish_address" not in wiring and "mastodon_db_host" not in wiring and "nginx_web_upstreams" not in wiring
 
 
-def test_renamed_local_containers_are_used_for_the_proxy():
+def test_the_inventorys_upstreams_win_for_the_proxy():
     wiring = instance_wiring(topology(), "app1", {"web": "web-a:3000", "streaming": None})
     assert wiring["nginx_web_upstreams"][0] == "web-a:3000" and wiring["nginx_streaming_upstreams"][0] == LOCAL_UPSTREAMS["streaming"]
 
 
-def test_the_local_upstreams_are_the_nginx_roles_defaults():
+def test_renamed_containers_are_what_the_proxy_reaches_on_its_host():
+    wiring = instance_wiring(topology({"app1": {"mastodon_web_container_name": "social-web"}}), "app1")
+    assert wiring["nginx_web_upstreams"] == ["social-web:3000", "10.0.0.4:3000"]
+
+
+def test_mastodon_hosts_take_the_database_hosts_names():
+    renamed = {"postgres_container_name": "social-postgres", "postgres_db": "social", "postgres_user": "social", "postgres_password_file": "/srv/pg"}
+    wiring = instance_wiring(topology({"db": dict(renamed, redis_password_file="/srv/redis")}), "worker")
+    assert wiring["mastodon_postgres_container_name"] == "social-postgres"
+    assert (wiring["mastodon_db_name"], wiring["mastodon_db_user"], wiring["mastodon_db_password_file"]) == ("social", "social", "/srv/pg")
+    assert wiring["mastodon_redis_password_file"] == "/srv/redis"
+    # The database host runs no Mastodon process: nothing of Mastodon's to wire there.
+    assert "mastodon_db_name" not in instance_wiring(topology({"db": renamed}), "db")
+
+
+def test_the_proxys_ports_are_those_of_the_nginx_roles_defaults():
     with open(os.path.join(ROOT, "roles/nginx/defaults/main.yml"), encoding="utf-8") as handle:
         defaults = yaml.safe_load(handle)
-    assert LOCAL_UPSTREAMS == {"web": defaults["nginx_upstream_web"], "streaming": defaults["nginx_upstream_streaming"]}
+    for process in ("web", "streaming"):
+        assert defaults["nginx_upstream_%s" % process].endswith("}}:%d" % PART_PORTS[process])
