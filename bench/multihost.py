@@ -41,7 +41,9 @@ def split_layout() -> tuple[list[dict], dict]:
     for platform in platforms:
         for group in platform["groups"]:
             if group != "mastodon":
-                children.setdefault(group, {"hosts": {}})["hosts"][platform["name"]] = None
+                # The part groups' own variables too (the scenario renames the database for its host's group).
+                child = children.setdefault(group, {"hosts": {}, "vars": group_vars.get(group, {})})
+                child["hosts"][platform["name"]] = None
     inventory = {
         "all": {
             "vars": dict(base_vars(), **group_vars.get("all", {})),
