@@ -47,18 +47,32 @@ def test_the_previous_release_deployed_the_stack(before):
 
 
 def test_every_container_is_kept(before, after):
-    ids = {name: container["id"] for name, container in after["containers"].items()}
-    assert ids == {name: container["id"] for name, container in before["containers"].items()}
+    ids_before = {name: container["id"] for name, container in before["containers"].items()}
+    ids_after = {name: container["id"] for name, container in after["containers"].items()}
+    gone = sorted(set(ids_before) - set(ids_after))
+    added = sorted(set(ids_after) - set(ids_before))
+    replaced = sorted(name for name in set(ids_before) & set(ids_after) if ids_before[name] != ids_after[name])
+    assert (gone, added, replaced) == ([], [], []), f"containers gone {gone}, added {added}, replaced (another Id) {replaced}"
 
 
 def test_no_container_restarted(before, after):
-    started = {name: container["started_at"] for name, container in after["containers"].items()}
-    assert started == {name: container["started_at"] for name, container in before["containers"].items()}
+    restarted = sorted(
+        name
+        for name, container in before["containers"].items()
+        if name in after["containers"] and after["containers"][name]["started_at"] != container["started_at"]
+    )
+    assert restarted == [], f"containers started again since the previous release's deploy: {restarted}"
 
 
 def test_every_volume_and_network_is_kept(before, after):
+    # The stack keeps its data in bind mounts (the owner's row below stands for it): any volume is a change.
     assert after["volumes"] == before["volumes"]
     assert after["networks"] == before["networks"]
+
+
+def test_the_database_is_kept(before, after):
+    assert before["owner"], "the previous release's instance has no owner account"
+    assert after["owner"] == before["owner"]
 
 
 def test_every_secret_and_file_in_the_configuration_directory_is_kept(before, after):
@@ -68,7 +82,7 @@ def test_every_secret_and_file_in_the_configuration_directory_is_kept(before, af
     added = sorted(path for path in paths - set(before["files"]) if path not in allowed)
     removed = sorted(path for path in paths - set(after["files"]) if path not in allowed)
     changed = sorted(path for path in set(before["files"]) & set(after["files"]) if before["files"][path] != after["files"][path] and path not in allowed)
-    assert (added, removed, changed) == ([], [], []), "files under /etc/fediverse-deploy (added, removed, changed) by the update"
+    assert (added, removed, changed) == ([], [], []), f"under /etc/fediverse-deploy: added {added}, removed {removed}, changed {changed}"
 
 
 def test_health_through_nginx(host):
