@@ -117,7 +117,7 @@ def firewall_input_problems(settings):
 
 
 def published_port_problems(settings):
-    """The postgres and redis roles' <role>_publish_address, <role>_publish_port and <role>_allowed_clients."""
+    """The postgres, redis and pgbouncer roles' <role>_publish_address, <role>_publish_port and <role>_allowed_clients."""
     if not isinstance(settings, dict) or not settings.get("role"):
         raise AnsibleFilterError("published_port_problems expects a dictionary of settings with the role's name")
     role = settings["role"]

@@ -1,0 +1,78 @@
+"""The pgbouncer role's validation, run for real with ansible-playbook on this machine: each bad input is
+refused with a message naming the variable, before anything changes; good input passes.
+
+Only the role's tasks/validate.yml runs (the validate entry point), so nothing changes even if a check
+wrongly passed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+from conftest import BIN, ROOT, playbook_env
+
+
+def run_validate(tmp_path, variables):
+    playbook = tmp_path / "validate.yml"
+    playbook.write_text(
+        json.dumps(
+            [
+                {
+                    "name": "Validate the pgbouncer role's input",
+                    "hosts": "localhost",
+                    "gather_facts": False,
+                    "tasks": [
+                        {"name": "Run the role's validation", "ansible.builtin.include_role": {"name": "fediverse.deploy.pgbouncer", "tasks_from": "validate"}}
+                    ],
+                }
+            ]
+        )
+    )
+    command = [
+        os.path.join(BIN, "ansible-playbook"),
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        json.dumps({"ansible_python_interpreter": os.path.join(BIN, "python"), **variables}),
+        str(playbook),
+    ]
+    return subprocess.run(command, capture_output=True, text=True, env=playbook_env(), cwd=ROOT, check=False)
+
+
+def test_good_input_passes(tmp_path):
+    result = run_validate(tmp_path, {"pgbouncer_max_db_connections": 40, "pgbouncer_pool_mode": "session"})
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "changed=0" in result.stdout
+
+
+BAD = {
+    "unknown pool mode": ({"pgbouncer_pool_mode": "statement"}, "value of pgbouncer_pool_mode must be one of: transaction, session, got: statement"),
+    "empty pool": ({"pgbouncer_default_pool_size": 0}, "fediverse.deploy.pgbouncer: pgbouncer_default_pool_size: must be at least 1"),
+    "no clients": ({"pgbouncer_max_client_conn": 0}, "fediverse.deploy.pgbouncer: pgbouncer_max_client_conn: must be at least 1"),
+    "pool above the server limit": (
+        {"pgbouncer_default_pool_size": 30, "pgbouncer_max_db_connections": 20},
+        "pgbouncer_default_pool_size: must not exceed pgbouncer_max_db_connections (20)",
+    ),
+    "publish address without allowed clients": (
+        {"pgbouncer_publish_address": "127.0.0.1"},
+        "fediverse.deploy.pgbouncer: pgbouncer_allowed_clients: must name the hosts that may connect",
+    ),
+    "every address let in": (
+        {"pgbouncer_publish_address": "127.0.0.1", "pgbouncer_allowed_clients": ["0.0.0.0/0"]},
+        "pgbouncer_allowed_clients: 0.0.0.0/0 lets every address in",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_is_refused_before_any_change(tmp_path, case):
+    variables, message = BAD[case]
+    result = run_validate(tmp_path, variables)
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert message in result.stdout, result.stdout[-3000:]
+    assert "changed=0" in result.stdout
