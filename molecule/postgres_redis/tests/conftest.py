@@ -12,6 +12,7 @@ REDIS_IMAGE = "fediverse-test/redis:7"
 PRIVATE = "mastodon_internal"
 OUTSIDE = "test_outside"  # another network on the same engine: must not reach the private one
 SECRETS = "/etc/fediverse-deploy"
+PGBOUNCER = "mastodon-pgbouncer"
 
 
 class Stack:
@@ -31,7 +32,9 @@ class Stack:
         flags = " ".join(f"-e {k}" for k in env)
         return self.host.run(f"{exports} docker run --rm --network {network} {flags} {image} {shlex.join(argv)}")
 
-    def psql(self, sql: str, password: str | None, network: str = PRIVATE, host: str = "mastodon-postgres"):
+    def psql(
+        self, sql: str, password: str | None, network: str = PRIVATE, host: str = "mastodon-postgres", port: int = 5432, dbname: str = "mastodon_production"
+    ):
         env = {"PGPASSWORD": password, "PGCONNECT_TIMEOUT": "5"} if password is not None else {"PGCONNECT_TIMEOUT": "5"}
         return self.run(
             network,
@@ -43,14 +46,20 @@ class Stack:
             "--no-align",
             "--host",
             host,
+            "--port",
+            str(port),
             "--username",
             "mastodon",
             "--dbname",
-            "mastodon_production",
+            dbname,
             "--command",
             sql,
             env=env,
         )
+
+    def pgbouncer(self, sql: str, password: str | None, dbname: str = "mastodon_production"):
+        """psql through PgBouncer (mastodon-pgbouncer:6432) from the private network; dbname pgbouncer is its console."""
+        return self.psql(sql, password, host=PGBOUNCER, port=6432, dbname=dbname)
 
     def redis(self, password: str | None, *command: str, network: str = PRIVATE, host: str = "mastodon-redis"):
         env = {"REDISCLI_AUTH": password} if password is not None else {}
