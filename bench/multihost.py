@@ -1,5 +1,6 @@
 """Benchmark of a split layout (issue 17, docs/scaling.md) against the single-host one, in the same run, on fresh
-spare servers: the first converge (engine and images, then the deploy) and an unchanged re-run of each.
+spare servers: the first converge (engine and images, then the deploy), an unchanged re-run of each, and an upgrade
+of each to the double's v4.7.1 (the split layout's rolled, docs/upgrading.md) with its failed-request count.
 
     .venv/bin/python bench/multihost.py [--runs 1] [--keep] [--json FILE] [--release trixie]
 
@@ -9,6 +10,9 @@ Postgres, Redis and the S3 server on the database host, web and streaming on two
 Sidekiq on a worker host, with that scenario's inventory variables. Its first converge runs that scenario's prepare
 (the engine and the images on every host, then the S3 server on the database host) and the deploy. Every spare
 server is on the host engine's default bridge, so that each reaches the others on its private address.
+
+During each upgrade the proxy's host reads /api/v2/instance through the proxy about five times a second; a request
+that does not answer 200 counts as failed. The new release's images are loaded before the timing starts.
 
 A benchmark, not a test: it prints figures and exits 0 unless the work itself failed.
 """
@@ -28,7 +32,40 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from deploy import SpareServer, base_vars, bench_arguments, combine, docker_host, phase_of, run_playbook, scenario, single_host_inventory  # noqa: E402
 
 DEPLOY = "playbooks/deploy_mastodon.yml"
-CASES = ("single host: first converge", "single host: unchanged re-run", "split: first converge", "split: unchanged re-run")
+CASES = (
+    "single host: first converge",
+    "single host: unchanged re-run",
+    "single host: upgrade",
+    "split: first converge",
+    "split: unchanged re-run",
+    "split: rolling upgrade",
+)
+# The upgrade of both layouts: the double's v4.7.1 (one pre- and one post-deployment migration).
+UPGRADE = {
+    "mastodon_version": "v4.7.1",
+    "mastodon_image": "fediverse-test/mastodon-double:v4.7.1-double",
+    "mastodon_streaming_image": "fediverse-test/mastodon-streaming-double:v4.7.1-double",
+}
+REQUESTS = "/var/tmp/bench-upgrade-requests"
+READ_LOOP = (
+    f"rm -f {REQUESTS} /var/tmp/bench-upgrade-stop; until [ -e /var/tmp/bench-upgrade-stop ]; do"
+    " curl -sk -o /dev/null -w '%{http_code}\\n' --max-time 10 --resolve social.example.test:443:127.0.0.1"
+    f" https://social.example.test/api/v2/instance >> {REQUESTS}; sleep 0.2; done"
+)
+
+
+def upgrade(servers: list[SpareServer], mastodon_servers: list[SpareServer], proxy: SpareServer, inventory: Path) -> dict:
+    """The deploy playbook with the new release, timed, while ``proxy`` reads through itself; with the requests
+    made and failed during it."""
+    for server in mastodon_servers:
+        for image in (UPGRADE["mastodon_image"], UPGRADE["mastodon_streaming_image"]):
+            server.sh(f"docker load -qi /images/{image.replace('/', '_').replace(':', '_')}.tar")
+    proxy.container.exec_run(["bash", "-c", READ_LOOP], detach=True)
+    result = run_playbook(servers, inventory, DEPLOY, "-e", json.dumps(UPGRADE), profile=True)
+    statuses = proxy.sh(f"touch /var/tmp/bench-upgrade-stop; sleep 11; cat {REQUESTS}").split()
+    result["requests"] = len(statuses)
+    result["failed_requests"] = sum(status != "200" for status in statuses)
+    return result
 
 
 def split_layout() -> tuple[list[dict], dict]:
@@ -69,7 +106,12 @@ def bench_single(client, index: int, keep: bool, release: str) -> dict:
                 run_playbook(server, inventory, "molecule/shared/prepare.yml", profile=True),
                 run_playbook(server, inventory, DEPLOY, profile=True),
             )
-            return {"single host: first converge": first, "single host: unchanged re-run": run_playbook(server, inventory, DEPLOY, profile=True)}
+            rerun = run_playbook(server, inventory, DEPLOY, profile=True)
+            return {
+                "single host: first converge": first,
+                "single host: unchanged re-run": rerun,
+                "single host: upgrade": upgrade([server], [server], server, inventory),
+            }
     finally:
         if not keep:
             server.remove()
@@ -91,7 +133,13 @@ def bench_split(client, index: int, keep: bool, release: str) -> dict:
                 run_playbook(servers, inventory, "molecule/multihost/prepare.yml", profile=True),
                 run_playbook(servers, inventory, DEPLOY, profile=True),
             )
-            return {"split: first converge": first, "split: unchanged re-run": run_playbook(servers, inventory, DEPLOY, profile=True)}
+            rerun = run_playbook(servers, inventory, DEPLOY, profile=True)
+            by_name = dict(zip((p["name"] for p in platforms), servers, strict=True))
+            groups = layout["all"]["children"]["mastodon"]["children"]
+            parts = ("mastodon_web", "mastodon_streaming", "mastodon_sidekiq")
+            mastodon = [by_name[name] for name in dict.fromkeys(host for group in parts for host in groups[group]["hosts"])]
+            proxy = by_name[next(iter(groups["mastodon_proxy"]["hosts"]))]
+            return {"split: first converge": first, "split: unchanged re-run": rerun, "split: rolling upgrade": upgrade(servers, mastodon, proxy, inventory)}
     finally:
         if not keep:
             for server in servers:
@@ -124,7 +172,7 @@ def print_tables(runs: list[dict]) -> None:
     print(f"\nSingle host against the split layout (4 hosts), {len(runs)} run(s) on fresh spare servers (seconds)\n")
     header = (
         f"{'case':<30} {'median':>7} {'min':>7} {'max':>7} {'tasks run':>9} {'busiest host':>12} {'changed':>8}"
-        f" {'Rails boots':>11} {'Docker API':>10} {'x single first':>14} {'x single re-run':>15}"
+        f" {'Rails boots':>11} {'Docker API':>10} {'x single first':>14} {'x single re-run':>15} {'failed requests':>15}"
     )
     print(header)
     print("-" * len(header))
@@ -134,12 +182,14 @@ def print_tables(runs: list[dict]) -> None:
         total, busiest = host_tasks(runs[0][case])
         changed = "/".join(str(c) for c in sorted({r[case]["changed"] for r in runs}))
         rerun_ratio = f"{med / single_rerun:.2f}" if case.endswith("re-run") else ""
+        upgrade_ratio = f"{med / median(runs, 'single host: upgrade'):.2f} x single" if case == "split: rolling upgrade" else ""
+        failed = f"{runs[0][case]['failed_requests']} of {runs[0][case]['requests']}" if "requests" in runs[0][case] else ""
         print(
             f"{case:<30} {med:7.1f} {min(values):7.1f} {max(values):7.1f} {total:9d} {busiest:12d} {changed:>8}"
             f" {median(runs, case, 'rails_boots'):11.0f} {median(runs, case, 'docker_api_calls'):10.0f}"
-            f" {med / single_first:14.2f} {rerun_ratio:>15}"
+            f" {med / single_first:14.2f} {rerun_ratio or upgrade_ratio:>15} {failed:>15}"
         )
-    print("\n(tasks run: the recap's ok over every host, run 1; busiest host: the most on one host)")
+    print("\n(tasks run: the recap's ok over every host, run 1; busiest host: the most on one host; failed requests: run 1)")
     print("\nWall seconds by phase (run 1; a task's wall is its slowest host's)\n")
     columns = ("single host: first converge", "split: first converge", "single host: unchanged re-run", "split: unchanged re-run")
     tables = [phases_by_wall(runs[0][case]) for case in columns]

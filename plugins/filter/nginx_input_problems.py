@@ -13,6 +13,8 @@ description:
     rule and the fix; an empty list when everything is usable. The role refuses to run before any change otherwise.
   - "Rules for C(nginx_web_upstreams) and C(nginx_streaming_upstreams): every entry is C(host:port), the host a DNS
     name, an IPv4 address or an IPv6 address in brackets, the port from 1 to 65535, each entry once."
+  - "Rules for C(nginx_upstreams_drained): every entry is one of C(nginx_web_upstreams) or C(nginx_streaming_upstreams),
+    and neither list is drained whole (nginx would then have nowhere to send requests)."
   - "Rules for the media domain: C(nginx_media_domain) and C(nginx_media_upstream) are set together or not at all;
     the domain is a DNS name of its own (not the server name, the local domain or an alternate domain, which other
     server blocks answer for); the upstream is the bucket's C(http://) or C(https://) URL, with a host, an optional
@@ -28,6 +30,9 @@ options:
         type: list
       streaming_upstreams:
         description: C(nginx_streaming_upstreams).
+        type: list
+      upstreams_drained:
+        description: C(nginx_upstreams_drained).
         type: list
       media_domain:
         description: C(nginx_media_domain).
@@ -54,6 +59,7 @@ EXAMPLES = r"""
     msg: "fediverse.deploy.nginx: {{ item }}"
   loop: >-
     {{ {'web_upstreams': nginx_web_upstreams, 'streaming_upstreams': nginx_streaming_upstreams,
+        'upstreams_drained': nginx_upstreams_drained,
         'media_domain': nginx_media_domain, 'media_upstream': nginx_media_upstream,
         'server_name': nginx_server_name, 'local_domain': nginx_local_domain,
         'alternate_domains': nginx_alternate_domains} | fediverse.deploy.nginx_input_problems }}
@@ -130,6 +136,24 @@ def _upstream_problems(variable, entries):
     return problems
 
 
+def _drained_problems(settings):
+    drained = settings.get("upstreams_drained") or []
+    if not isinstance(drained, list):
+        return ["nginx_upstreams_drained: must be a list of entries of nginx_web_upstreams or nginx_streaming_upstreams (got %r)." % (drained,)]
+    lists = {
+        "nginx_web_upstreams": list(settings.get("web_upstreams") or []),
+        "nginx_streaming_upstreams": list(settings.get("streaming_upstreams") or []),
+    }
+    problems = []
+    unknown = [entry for entry in drained if not any(entry in entries for entries in lists.values())]
+    if unknown:
+        problems.append("nginx_upstreams_drained: names no entry of nginx_web_upstreams or nginx_streaming_upstreams: %s; remove it." % unknown)
+    for name, entries in lists.items():
+        if entries and set(entries) <= set(drained):
+            problems.append("nginx_upstreams_drained: would take every host of %s out (%s): leave one serving." % (name, ", ".join(entries)))
+    return problems
+
+
 def media_upstream_problem(url):
     """Why ``url`` cannot be the bucket's URL nginx proxies media to, or "" when it can."""
     if not isinstance(url, str) or url != url.strip() or any(char.isspace() for char in url):
@@ -191,6 +215,7 @@ def nginx_input_problems(settings):
     return (
         _upstream_problems("nginx_web_upstreams", settings.get("web_upstreams"))
         + _upstream_problems("nginx_streaming_upstreams", settings.get("streaming_upstreams"))
+        + _drained_problems(settings)
         + _media_problems(settings)
     )
 

@@ -84,6 +84,8 @@ def instance_wiring(topology, host, local_upstreams=None):
     if running:
         wiring.update({"mastodon_%s_enabled" % process: host in hosts[process] for process in MASTODON_PROCESSES})
         wiring["mastodon_oneoff_host"] = topology["oneoff_host"]
+        # An upgrade is rolled over the hosts by the deploy playbook, not done by each host at once.
+        wiring["mastodon_rolling_upgrade"] = True
         wiring["mastodon_postgres_inventory_host"] = postgres_host
         wiring["mastodon_redis_inventory_host"] = redis_host
         wiring.update(_names_from(topology, postgres_host, NAMES_FROM_POSTGRES_HOST))

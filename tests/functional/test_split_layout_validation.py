@@ -82,6 +82,12 @@ BAD_LAYOUTS = {
         ["postgres_max_connections", "30"],
     ),
     "two Postgres hosts": (dict(FIVE, postgres=["db", "worker"]), {}, S3, ["mastodon_postgres: must name exactly one host"]),
+    "upgrade batches that take every web host out at once": (
+        FIVE,
+        {},
+        dict(S3, fediverse_deploy_rolling_batch_size=2),
+        ["fediverse_deploy_rolling_batch_size 2 would take every web host (app1, app2) out of the proxies"],
+    ),
 }
 
 

@@ -39,6 +39,21 @@ def api(path, options=""):
     return json.loads(body)
 
 
+def psql(query):
+    """One value or rows of a query in the instance's database, on its host (the scenario renames both)."""
+    command = (
+        "PGPASSWORD=$(cat /etc/fediverse-deploy/postgres_password) docker exec -e PGPASSWORD social-postgres"
+        " psql -X -A -t -v ON_ERROR_STOP=1 -U mastodon -d social_production -c %s"
+    )
+    return on(DB).check_output(command, query)
+
+
+def images(name):
+    """{container: image} of Mastodon's containers on host ``name``."""
+    out = on(name).check_output("docker ps --filter name=mastodon- --format '{{.Names}} {{.Image}}'")
+    return dict(line.split() for line in out.splitlines())
+
+
 def secrets_checksum(name):
     return on(name).check_output("sha256sum /etc/fediverse-deploy/mastodon_secrets.env").split()[0]
 

@@ -1,11 +1,18 @@
 """`node ./streaming/index.js`: connects to Postgres and Redis like the real server, then serves its
-health endpoint and /metrics (the names and labels of streaming/metrics.js, always on, as in the real server).
-No events are streamed, so every client, channel and message count is zero."""
+health endpoint, /metrics (the names and labels of streaming/metrics.js, always on, as in the real server) and the
+public timeline as an event stream for a valid access token. No event is ever sent, only the heartbeat, so every
+client, channel and message count stays zero."""
 
 import os
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 from fediverse_double import boot, metrics
+
+# streaming/index.js: an event stream starts with the comment ":)" and then writes ":thump" every 15 seconds.
+HEARTBEAT_SECONDS = 15
+EVENT_STREAMS = ("/api/v1/streaming/public", "/api/v1/streaming/public/local")
 
 # streaming/metrics.js (prom-client, no prefix): the gauges are primed at zero for both connection types and
 # every channel; a few of prom-client's default Node.js metrics stand for the rest.
@@ -40,8 +47,42 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, b"OK", "text/plain", {"Cache-Control": "private, no-store"})
         elif self.path == "/metrics":
             self.reply(200, metrics.exposition(STREAMING_METRICS), metrics.CONTENT_TYPE, {"Cache-Control": "private, no-store"})
+        elif urlsplit(self.path).path in EVENT_STREAMS:
+            self.event_stream()
         else:
             self.reply(404, b'{"error":"Not found"}', "application/json; charset=utf-8")
+
+    def event_stream(self):
+        """Until the client or this server goes: 401 without a token Postgres knows (streaming/index.js's
+        accountFromToken), else the heartbeat only."""
+        query = parse_qs(urlsplit(self.path).query)
+        header = self.headers.get("Authorization", "")
+        token = header[len("Bearer ") :] if header.startswith("Bearer ") else (query.get("access_token") or [""])[0]
+        if not token or not self.token_known(token):
+            self.reply(401, b'{"error":"Invalid access token"}', "application/json; charset=utf-8")
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "private, no-store")
+        self.end_headers()
+        try:
+            self.wfile.write(b":)\n")
+            while True:
+                self.wfile.flush()
+                time.sleep(HEARTBEAT_SECONDS)
+                self.wfile.write(b":thump\n")
+        except OSError:
+            pass  # the client went
+
+    @staticmethod
+    def token_known(token):
+        connection = boot.connect_db()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM oauth_access_tokens WHERE token = %s AND revoked_at IS NULL", (token,))
+                return cursor.fetchone() is not None
+        finally:
+            connection.close()
 
     def reply(self, status, body, content_type, extra=None):
         self.send_response(status)

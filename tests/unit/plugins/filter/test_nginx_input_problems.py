@@ -97,6 +97,20 @@ def test_a_string_instead_of_a_list_is_refused():
     ]
 
 
+WEB, STREAMING = ["mastodon-web:3000", "10.0.0.4:3000"], ["mastodon-streaming:4000", "10.0.0.4:4000"]
+
+
+def test_hosts_of_the_upstreams_may_be_drained_but_not_all_of_a_list():
+    assert problems(web_upstreams=WEB, streaming_upstreams=STREAMING, upstreams_drained=["10.0.0.4:3000", "10.0.0.4:4000"]) == []
+    found = problems(web_upstreams=WEB, streaming_upstreams=STREAMING, upstreams_drained=WEB)
+    assert len(found) == 1 and "every host of nginx_web_upstreams" in found[0]
+
+
+def test_a_drained_entry_must_be_an_upstream():
+    found = problems(web_upstreams=WEB, upstreams_drained=["10.0.0.9:3000"])
+    assert len(found) == 1 and "names no entry" in found[0] and "10.0.0.9:3000" in found[0]
+
+
 def test_a_media_domain_needs_the_bucket():
     assert problems(media_domain="media.social.example.org") == [
         "nginx_media_domain: needs nginx_media_upstream, the URL of the bucket holding Mastodon's media, such as "

@@ -54,7 +54,7 @@ def test_a_web_host_with_the_proxy_reaches_its_own_containers_by_name_and_the_ot
     wiring = instance_wiring(topology(), "app1")
     assert wiring["mastodon_web_enabled"] and wiring["mastodon_streaming_enabled"] and not wiring["mastodon_sidekiq_enabled"]
     assert wiring["mastodon_db_host"] == wiring["mastodon_redis_host"] == "10.0.0.2"
-    assert wiring["mastodon_oneoff_host"] == "app1"
+    assert wiring["mastodon_oneoff_host"] == "app1" and wiring["mastodon_rolling_upgrade"] is True
     assert wiring["mastodon_postgres_inventory_host"] == wiring["mastodon_redis_inventory_host"] == "db"
     assert wiring["nginx_web_upstreams"] == [LOCAL_UPSTREAMS["web"], "10.0.0.4:3000"]
     assert wiring["nginx_streaming_upstreams"] == [LOCAL_UPSTREAMS["streaming"], "10.0.0.4:4000"]
