@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from role_defaults import ROOT, read_yaml, resolved_defaults, role_names
+
+from ansible_collections.fediverse.deploy.tests.unit.roles.role_defaults import ROOT, read_yaml, resolved_defaults, role_names
 
 # (role, variable) -> the spec's documented stand-in, for defaults that depend on facts or other roles' output.
 PLACEHOLDERS = {

@@ -9,9 +9,9 @@ import os
 import re
 
 import pytest
-from role_defaults import ROOT, resolved_defaults, role_names
 
 from ansible_collections.fediverse.deploy.plugins.filter.role_default import owner_role, role_default
+from ansible_collections.fediverse.deploy.tests.unit.roles.role_defaults import ROOT, resolved_defaults, role_names
 
 # Each shared name's variable, in the role that owns it.
 OWNERS = [

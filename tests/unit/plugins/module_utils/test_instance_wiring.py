@@ -6,23 +6,20 @@ import os
 
 import yaml
 
-from ansible_collections.fediverse.deploy.plugins.filter.role_default import role_default
 from ansible_collections.fediverse.deploy.plugins.module_utils.instance_wiring import PART_PORTS, instance_wiring
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 ADDRESSES = {"db": "10.0.0.2", "app1": "10.0.0.3", "app2": "10.0.0.4", "worker": "10.0.0.5"}
-# What validate.yml notes of each host: the inventory's names, else the owner roles' defaults.
+# What validate.yml notes of each host: the inventory's names, else the owner roles' defaults (these). (A module_utils
+# test may not import the controller's role_default filter.)
 NAMES = {
-    name: role_default(name)
-    for name in (
-        "postgres_container_name",
-        "postgres_db",
-        "postgres_user",
-        "postgres_password_file",
-        "redis_password_file",
-        "mastodon_web_container_name",
-        "mastodon_streaming_container_name",
-    )
+    "postgres_container_name": "mastodon-postgres",
+    "postgres_db": "mastodon_production",
+    "postgres_user": "mastodon",
+    "postgres_password_file": "/etc/fediverse-deploy/postgres_password",
+    "redis_password_file": "/etc/fediverse-deploy/redis_password",
+    "mastodon_web_container_name": "mastodon-web",
+    "mastodon_streaming_container_name": "mastodon-streaming",
 }
 LOCAL_UPSTREAMS = {"web": "mastodon-web:3000", "streaming": "mastodon-streaming:4000"}
 
