@@ -80,7 +80,7 @@ bench: bench-deploy bench-multihost bench-follows bench-twitter  ## every benchm
 bench-deploy: venv images  ## benchmark: the deploy playbook on fresh spare servers against a plain-script baseline (RUNS=3)
 	$(BIN)/python bench/deploy.py --runs $(or $(RUNS),3)
 
-bench-multihost: venv images  ## benchmark: the split layout of molecule/multihost (4 hosts) against one host, first converge and re-run (RUNS=1)
+bench-multihost: venv images  ## benchmark: the split layout of molecule/multihost (4 hosts) against one host, first converge, re-run and upgrade (RUNS=1)
 	$(BIN)/python bench/multihost.py --runs $(or $(RUNS),1)
 
 bench-twitter: venv  ## benchmark: Twitter backup parsing, profiles/s and peak memory (100k and 1M profiles)
