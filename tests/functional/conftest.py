@@ -59,6 +59,29 @@ def run_on_localhost(playbook):
     )
 
 
+def run_role_validate(tmp_path, role, variables):
+    """The `validate` entry point of fediverse.deploy.`role` alone, on localhost (connection local), with `variables`
+    as extra variables: the role's checks run for real, and nothing else does."""
+    playbook = tmp_path / "validate.yml"
+    playbook.write_text(
+        json.dumps(
+            [
+                {
+                    "name": "Validate the %s role's input" % role,
+                    "hosts": "localhost",
+                    "gather_facts": False,
+                    "tasks": [
+                        {"name": "Run the role's validation", "ansible.builtin.include_role": {"name": "fediverse.deploy." + role, "tasks_from": "validate"}}
+                    ],
+                }
+            ]
+        )
+    )
+    extra = json.dumps({"ansible_python_interpreter": os.path.join(BIN, "python"), **variables})
+    command = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", "-e", extra, str(playbook)]
+    return subprocess.run(command, capture_output=True, text=True, env=playbook_env(), cwd=ROOT, check=False)
+
+
 class Double:
     """Handle on a running test double: its URL, the owner's API, and its server-side request log."""
 

@@ -7,12 +7,8 @@ the role would create are under a temporary directory and are checked to be abse
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 import pytest
-from conftest import BIN, ROOT, playbook_env
+from conftest import run_role_validate
 
 
 def run_validate(tmp_path, variables):
@@ -23,33 +19,7 @@ def run_validate(tmp_path, variables):
         "monitoring_file_sd_path": f"{allowed}/targets/fediverse-deploy.json",
     }
     base.update(variables)
-    playbook = tmp_path / "validate.yml"
-    playbook.write_text(
-        json.dumps(
-            [
-                {
-                    "name": "Validate the monitoring role's input",
-                    "hosts": "localhost",
-                    "gather_facts": False,
-                    "tasks": [
-                        {"name": "Run the role's validation", "ansible.builtin.include_role": {"name": "fediverse.deploy.monitoring", "tasks_from": "validate"}}
-                    ],
-                }
-            ]
-        )
-    )
-    env = playbook_env()
-    command = [
-        os.path.join(BIN, "ansible-playbook"),
-        "-i",
-        "localhost,",
-        "-c",
-        "local",
-        "-e",
-        json.dumps({"ansible_python_interpreter": os.path.join(BIN, "python"), **base}),
-        str(playbook),
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    result = run_role_validate(tmp_path, "monitoring", base)
     assert not (tmp_path / "monitoring").exists()
     return result
 

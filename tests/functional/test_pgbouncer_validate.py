@@ -7,41 +7,12 @@ wrongly passed.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
 import pytest
-from conftest import BIN, ROOT, playbook_env
+from conftest import run_role_validate
 
 
 def run_validate(tmp_path, variables):
-    playbook = tmp_path / "validate.yml"
-    playbook.write_text(
-        json.dumps(
-            [
-                {
-                    "name": "Validate the pgbouncer role's input",
-                    "hosts": "localhost",
-                    "gather_facts": False,
-                    "tasks": [
-                        {"name": "Run the role's validation", "ansible.builtin.include_role": {"name": "fediverse.deploy.pgbouncer", "tasks_from": "validate"}}
-                    ],
-                }
-            ]
-        )
-    )
-    command = [
-        os.path.join(BIN, "ansible-playbook"),
-        "-i",
-        "localhost,",
-        "-c",
-        "local",
-        "-e",
-        json.dumps({"ansible_python_interpreter": os.path.join(BIN, "python"), **variables}),
-        str(playbook),
-    ]
-    return subprocess.run(command, capture_output=True, text=True, env=playbook_env(), cwd=ROOT, check=False)
+    return run_role_validate(tmp_path, "pgbouncer", variables)
 
 
 def test_good_input_passes(tmp_path):
