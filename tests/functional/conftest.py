@@ -82,6 +82,13 @@ def run_role_validate(tmp_path, role, variables):
     return subprocess.run(command, capture_output=True, text=True, env=playbook_env(), cwd=ROOT, check=False)
 
 
+def assert_validation_refused(result, message):
+    """A run of run_role_validate stopped with `message`, having changed nothing."""
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert message in result.stdout, result.stdout[-3000:]
+    assert "changed=0" in result.stdout
+
+
 class Double:
     """Handle on a running test double: its URL, the owner's API, and its server-side request log."""
 
