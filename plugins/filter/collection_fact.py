@@ -19,6 +19,7 @@ description:
   - V(mastodon_version_pattern) is the regular expression of a Mastodon release (v4.3.2, v4.5.0-beta.1).
   - V(sidekiq_queues) is the list of Mastodon's Sidekiq queues; a worker with no C(queues) consumes them all.
   - V(streaming_db_pool) is the number of PostgreSQL connections of one streaming server (its default pool, 10).
+  - V(sidekiq_default_concurrency) is the threads of a Sidekiq worker that sets no concurrency (5).
   - V(reserved_db_connections) is the number of PostgreSQL connections kept free for one-off tasks (migrations,
     tootctl, backups, the collection's psql calls).
 options:
@@ -26,7 +27,15 @@ options:
     description: The fact's name.
     type: str
     required: true
-    choices: [domain_pattern, sql_name_pattern, mastodon_uid, mastodon_version_pattern, sidekiq_queues, streaming_db_pool, reserved_db_connections]
+    choices:
+      - domain_pattern
+      - sql_name_pattern
+      - mastodon_uid
+      - mastodon_version_pattern
+      - sidekiq_queues
+      - streaming_db_pool
+      - sidekiq_default_concurrency
+      - reserved_db_connections
 author:
   - fediverse.deploy maintainers
 """

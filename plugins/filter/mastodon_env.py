@@ -10,6 +10,8 @@ authenticate with an empty user), not as "unset".
 
 from __future__ import annotations
 
+from ansible_collections.fediverse.deploy.plugins.module_utils.deploy_facts import SIDEKIQ_DEFAULT_CONCURRENCY, STREAMING_DB_POOL
+
 # The ports of implicit TLS (SMTPS); STARTTLS on them hangs until the server gives up.
 SMTPS_PORTS = (465,)
 TRUTHY = ("true", "1", "yes")
@@ -33,13 +35,23 @@ def _set(env, name, value):
         env[name] = text
 
 
+def _through_pgbouncer(s):
+    return _flag(s.get("pgbouncer_enabled", False))
+
+
+def mastodon_env_direct_db(settings):
+    """DB_HOST and DB_PORT of Postgres itself, for what must not go through PgBouncer: the one-off containers that run
+    migrations (session state and advisory locks, which transaction pooling drops between transactions)."""
+    return {"DB_HOST": _text(settings["db_host"]), "DB_PORT": _text(settings["db_port"])}
+
+
 def mastodon_env_config(settings):
     s = settings
+    database = {"DB_HOST": _text(s["pgbouncer_host"]), "DB_PORT": _text(s["pgbouncer_port"])} if _through_pgbouncer(s) else mastodon_env_direct_db(s)
     env = {
         "LOCAL_DOMAIN": _text(s["local_domain"]),
         "WEB_DOMAIN": _text(s.get("web_domain") or s["local_domain"]),
-        "DB_HOST": _text(s["db_host"]),
-        "DB_PORT": _text(s["db_port"]),
+        **database,
         "DB_NAME": _text(s["db_name"]),
         "DB_USER": _text(s["db_user"]),
         "REDIS_HOST": _text(s["redis_host"]),
@@ -50,6 +62,8 @@ def mastodon_env_config(settings):
         "S3_ENABLED": _text(_flag(s["s3_enabled"])),
         "ES_ENABLED": _text(_flag(s["es_enabled"])),
     }
+    if not _flag(s.get("prepared_statements", True)):
+        env["PREPARED_STATEMENTS"] = "false"  # Mastodon's default is true (config/database.yml)
     if s.get("alternate_domains"):
         env["ALTERNATE_DOMAINS"] = ",".join(s["alternate_domains"])
     if s.get("trusted_proxy_ips"):
@@ -203,12 +217,60 @@ def _storage_problems(s):
     return problems
 
 
+def _largest_process_threads(s):
+    """(threads, which process) of the process of this host that holds the most database connections at once."""
+    candidates = []
+    if _flag(s.get("web_enabled", True)):
+        candidates.append((_port(s.get("max_threads")) or 0, "a web process (mastodon_max_threads)"))
+    if _flag(s.get("sidekiq_enabled", True)):
+        for worker in s.get("sidekiq_workers") or []:
+            concurrency = _port(worker.get("concurrency", SIDEKIQ_DEFAULT_CONCURRENCY)) or 0
+            candidates.append((concurrency, f"the Sidekiq worker {worker.get('name')} (its concurrency)"))
+    if _flag(s.get("streaming_enabled", True)):
+        candidates.append((STREAMING_DB_POOL, "the streaming server (its default pool)"))
+    return max(candidates, default=(0, ""), key=lambda candidate: candidate[0])
+
+
+def _pgbouncer_problems(s):
+    if "PREPARED_STATEMENTS" in (s.get("extra_env") or {}):
+        return [("mastodon_extra_env", "sets PREPARED_STATEMENTS: use mastodon_prepared_statements, which the role checks against PgBouncer.")]
+    if not _through_pgbouncer(s):
+        return []
+    problems = []
+    if _flag(s.get("prepared_statements", True)):
+        problems.append(
+            (
+                "mastodon_prepared_statements",
+                (
+                    "is true with mastodon_pgbouncer_enabled: PgBouncer in transaction mode lends a server connection for one"
+                    " transaction only, so a statement prepared in one transaction is missing in the next and Mastodon's"
+                    " queries fail. Set it to false (its default with PgBouncer on)."
+                ),
+            )
+        )
+    pool = _port(s.get("pgbouncer_pool_size"))
+    threads, process = _largest_process_threads(s)
+    if pool is not None and pool < threads:
+        problems.append(
+            (
+                "mastodon_pgbouncer_pool_size",
+                (
+                    f"is {pool} (pgbouncer_default_pool_size, PgBouncer's server connections), fewer than the {threads}"
+                    f" threads of {process}: its threads would wait for each other's connections. Raise"
+                    f" pgbouncer_default_pool_size to at least {threads}, or lower that process's threads."
+                ),
+            )
+        )
+    return problems
+
+
 def mastodon_env_problems(settings):
-    """Rules on mail and storage settings that argument specs cannot express: ``['<variable>: <rule and fix>']``."""
+    """Rules on mail, storage and PgBouncer settings that argument specs cannot express: ``['<variable>: <rule and fix>']``."""
     found = []
     if _text(settings.get("smtp_server")):
         found += _mail_problems(settings)
     found += _storage_problems(settings)
+    found += _pgbouncer_problems(settings)
     return [f"{var}: {msg}" for var, msg in found]
 
 
@@ -217,5 +279,6 @@ class FilterModule:
         return {
             "mastodon_env_config": mastodon_env_config,
             "mastodon_env_secrets": mastodon_env_secrets,
+            "mastodon_env_direct_db": mastodon_env_direct_db,
             "mastodon_env_problems": mastodon_env_problems,
         }

@@ -36,6 +36,9 @@ SIDEKIQ_QUEUES = ("default", "push", "ingress", "mailers", "pull", "scheduler", 
 # The PostgreSQL connections of one streaming server when DB_POOL is unset (Mastodon's streaming/database.js).
 STREAMING_DB_POOL = 10
 
+# A Sidekiq worker's threads when mastodon_sidekiq_workers gives it no concurrency (roles/mastodon/tasks/containers.yml).
+SIDEKIQ_DEFAULT_CONCURRENCY = 5
+
 # Connections kept free for one-off tasks next to the running services: migrations, tootctl, backups and the
 # collection's own psql calls.
 RESERVED_DB_CONNECTIONS = 5
@@ -47,6 +50,7 @@ FACTS = {
     "mastodon_version_pattern": MASTODON_VERSION_PATTERN,
     "sidekiq_queues": list(SIDEKIQ_QUEUES),
     "streaming_db_pool": STREAMING_DB_POOL,
+    "sidekiq_default_concurrency": SIDEKIQ_DEFAULT_CONCURRENCY,
     "reserved_db_connections": RESERVED_DB_CONNECTIONS,
 }
 

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.fediverse.deploy.plugins.module_utils.deploy_facts import RESERVED_DB_CONNECTIONS, SIDEKIQ_QUEUES, STREAMING_DB_POOL
+from ansible_collections.fediverse.deploy.plugins.module_utils.deploy_facts import (
+    RESERVED_DB_CONNECTIONS,
+    SIDEKIQ_DEFAULT_CONCURRENCY,
+    SIDEKIQ_QUEUES,
+    STREAMING_DB_POOL,
+)
 
 INSTANCE_GROUP = "mastodon"
 PARTS = ("postgres", "redis", "web", "streaming", "sidekiq", "proxy")
 PREFIX = "fediverse.deploy: "
-# A worker's threads when it sets no concurrency (the mastodon role's default, roles/mastodon/tasks/containers.yml).
-SIDEKIQ_DEFAULT_CONCURRENCY = 5
 
 
 def part_group(part):
@@ -65,6 +68,9 @@ def instance_topology(groups, host_settings, host):
         "names": {name: dict((host_settings.get(name) or {}).get("names") or {}) for name in instance_hosts},
         "oneoff_host": first_web,
         "secrets_host": first_web,
+        # Mastodon's processes reach Postgres through PgBouncer on the database host (mastodon_pgbouncer_enabled, the
+        # same on every host: instance_topology_problems).
+        "pgbouncer": any(bool((host_settings.get(name) or {}).get("pgbouncer_enabled")) for name in instance_hosts),
     }
 
 
@@ -163,6 +169,12 @@ def _split_problems(topology, host_settings):
     # A host without settings (outside the play) has an unknown domain, not another one.
     for name in [name for name in topology["instance_hosts"] if name in host_settings]:
         domains.setdefault(str(_settings(host_settings, name).get("local_domain") or ""), []).append(name)
+    pgbouncer = {name: bool(_settings(host_settings, name).get("pgbouncer_enabled")) for name in topology["instance_hosts"] if name in host_settings}
+    if len(set(pgbouncer.values())) > 1:
+        problems.append(
+            "mastodon_pgbouncer_enabled: must be the same on every host of the instance (true on %s, false on %s): set it once,"
+            " in the vars of the %s group." % (_join(n for n, on in pgbouncer.items() if on), _join(n for n, on in pgbouncer.items() if not on), INSTANCE_GROUP)
+        )
     if len(domains) > 1:
         problems.append(
             "mastodon_local_domain: must be the same on every host of the instance (got %s): set it once, in the vars of the %s group."
@@ -200,6 +212,8 @@ def _budget_problems(topology, host_settings):
     web_total = sum(processes * threads for _name, processes, threads in web)
     sidekiq_total = sum(threads for _name, threads in sidekiq)
     streaming = len(topology["hosts"]["streaming"])
+    if topology.get("pgbouncer"):
+        return _pgbouncer_budget_problems(_settings(host_settings, database), database, limit, web_total + sidekiq_total + streaming * STREAMING_DB_POOL)
     total = web_total + sidekiq_total + streaming * STREAMING_DB_POOL + RESERVED_DB_CONNECTIONS
     if total <= limit:
         return []
@@ -223,6 +237,28 @@ def _budget_problems(topology, host_settings):
             total,
         )
     ]
+
+
+def _pgbouncer_budget_problems(settings, database, limit, clients):
+    """With PgBouncer, Postgres holds PgBouncer's server connections and the one-off tasks' only; every process's
+    connection is PgBouncer's client instead (so the processes may want more than max_connections)."""
+    pool, most, accepted = (_whole(settings.get(key)) for key in ("pgbouncer_default_pool_size", "pgbouncer_max_db_connections", "pgbouncer_max_client_conn"))
+    if None in (pool, most, accepted):
+        return []
+    server = (min(pool, most) if most > 0 else pool) + RESERVED_DB_CONNECTIONS
+    problems = []
+    if server > limit:
+        problems.append(
+            "postgres_max_connections: %s allows %d connections, but PgBouncer may open %d (its pool, pgbouncer_default_pool_size or"
+            " pgbouncer_max_db_connections) and %d are kept for one-off tasks (migrations, tootctl, backups): lower the pool,"
+            " or raise postgres_max_connections to at least %d." % (database, limit, server - RESERVED_DB_CONNECTIONS, RESERVED_DB_CONNECTIONS, server)
+        )
+    if clients > accepted:
+        problems.append(
+            "pgbouncer_max_client_conn: %s accepts %d client connections, but the instance's processes may open %d (web threads,"
+            " Sidekiq threads, each streaming server's pool): raise pgbouncer_max_client_conn to at least %d." % (database, accepted, clients, clients)
+        )
+    return problems
 
 
 def _media_problems(topology, host_settings):

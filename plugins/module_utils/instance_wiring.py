@@ -14,7 +14,7 @@ from __future__ import annotations
 
 # The ports the parts listen on inside their containers, published on the host's private address when a
 # consumer runs on another host (the official images' ports; the roles' *_publish_port defaults).
-PART_PORTS = {"postgres": 5432, "redis": 6379, "web": 3000, "streaming": 4000}
+PART_PORTS = {"postgres": 5432, "redis": 6379, "web": 3000, "streaming": 4000, "pgbouncer": 6432}
 # What a Mastodon host takes of the names of the Postgres and Redis hosts: the mastodon role reads the password
 # files and runs psql in the Postgres container there (its variable: the owner role's, as that host names it).
 NAMES_FROM_POSTGRES_HOST = {
@@ -23,15 +23,20 @@ NAMES_FROM_POSTGRES_HOST = {
     "mastodon_db_user": "postgres_user",
     "mastodon_db_password_file": "postgres_password_file",
 }
+# With PgBouncer on (beside Postgres): its pool, which the mastodon role checks against its processes' threads.
+NAMES_FROM_PGBOUNCER_HOST = {"mastodon_pgbouncer_pool_size": "pgbouncer_default_pool_size"}
 NAMES_FROM_REDIS_HOST = {"mastodon_redis_password_file": "redis_password_file"}
 # The processes of the mastodon role, each switched on where its group places it.
 MASTODON_PROCESSES = ("web", "streaming", "sidekiq")
 
 
 def _consumers(topology, part):
-    """The hosts that connect to ``part``: every Mastodon process for Postgres and Redis, the proxies for web and streaming."""
+    """The hosts that connect to ``part``: every Mastodon process for Postgres (PgBouncer when it is on; then Postgres
+    itself only for the one-off host's migrations) and Redis, the proxies for web and streaming."""
     hosts = topology["hosts"]
-    if part in ("postgres", "redis"):
+    if part == "postgres" and topology.get("pgbouncer"):
+        return [topology["oneoff_host"]]
+    if part in ("postgres", "redis", "pgbouncer"):
         return list(dict.fromkeys(hosts["web"] + hosts["streaming"] + hosts["sidekiq"]))
     return list(hosts["proxy"])
 
@@ -70,14 +75,14 @@ def instance_wiring(topology, host, local_upstreams=None):
     wiring = {}
     restricted = []
 
-    # Postgres and Redis: published on the private address when a Mastodon process elsewhere needs them.
-    for part, prefix in (("postgres", "postgres"), ("redis", "redis")):
-        if host != hosts[part][0]:
+    # Postgres, PgBouncer beside it and Redis: published on the private address when a Mastodon process elsewhere needs them.
+    for part, placed_with in (("postgres", "postgres"), ("pgbouncer", "postgres"), ("redis", "redis")):
+        if host != hosts[placed_with][0] or part == "pgbouncer" and not topology.get("pgbouncer"):
             continue
         clients = _remote_consumer_addresses(topology, part, host)
         if clients:
-            wiring["%s_publish_address" % prefix] = addresses[host]
-            wiring["%s_allowed_clients" % prefix] = clients
+            wiring["%s_publish_address" % part] = addresses[host]
+            wiring["%s_allowed_clients" % part] = clients
             restricted.append({"port": PART_PORTS[part], "sources": clients})
 
     running = [process for process in MASTODON_PROCESSES if host in hosts[process]]
@@ -92,6 +97,11 @@ def instance_wiring(topology, host, local_upstreams=None):
         wiring.update(_names_from(topology, redis_host, NAMES_FROM_REDIS_HOST))
         if postgres_host != host:
             wiring["mastodon_db_host"] = addresses[postgres_host]
+            if topology.get("pgbouncer"):
+                wiring["mastodon_pgbouncer_host"] = addresses[postgres_host]
+                wiring["mastodon_pgbouncer_port"] = PART_PORTS["pgbouncer"]
+        if topology.get("pgbouncer"):
+            wiring.update(_names_from(topology, postgres_host, NAMES_FROM_PGBOUNCER_HOST))
         if redis_host != host:
             wiring["mastodon_redis_host"] = addresses[redis_host]
         # Web and streaming: published for the proxies on other hosts.

@@ -52,6 +52,32 @@ def run(tmp_path, inventory, playbook):
     return subprocess.run(command, capture_output=True, text=True, env=playbook_env(), cwd=ROOT, check=False)
 
 
+def run_wired(tmp_path, inventory, fields):
+    """validate.yml, then each host prints ``fields`` ({key: a Jinja expression}) as the wiring left them: (result, {host: {key: value}})."""
+    shown = ", ".join("'%s': %s" % (key, expression) for key, expression in fields.items())
+    site = tmp_path / "wired.yml"
+    site.write_text(
+        json.dumps(
+            [
+                {"name": "The validation step", "ansible.builtin.import_playbook": "fediverse.deploy.validate"},
+                {
+                    "name": "Show the wiring",
+                    "hosts": "mastodon",
+                    "gather_facts": False,
+                    "tasks": [{"name": "Show", "ansible.builtin.debug": {"msg": "WIRED {{ inventory_hostname }} {{ {%s} | to_json }}" % shown}}],
+                },
+            ]
+        )
+    )
+    result = run(tmp_path, inventory, str(site))
+    wired = {}
+    for line in result.stdout.splitlines():
+        if "WIRED " in line:
+            host, _sep, data = line.split("WIRED ", 1)[1].rstrip('"').partition(" ")
+            wired[host] = json.loads(data.replace('\\"', '"'))
+    return result, wired
+
+
 FIVE = {
     "postgres": ["db"],
     "redis": ["db"],
@@ -82,6 +108,25 @@ BAD_LAYOUTS = {
         ["postgres_max_connections", "30"],
     ),
     "two Postgres hosts": (dict(FIVE, postgres=["db", "worker"]), {}, S3, ["mastodon_postgres: must name exactly one host"]),
+    "PgBouncer on with prepared statements on": (
+        FIVE,
+        {},
+        dict(S3, mastodon_pgbouncer_enabled=True, mastodon_prepared_statements=True),
+        ["mastodon_prepared_statements: is true with mastodon_pgbouncer_enabled"],
+    ),
+    # The rule spans hosts: the pool is the database host's, the threads a web host's.
+    "a PgBouncer pool smaller than a web process's threads": (
+        FIVE,
+        {"db": {"pgbouncer_default_pool_size": 8}, "app2": {"mastodon_max_threads": 12}},
+        dict(S3, mastodon_pgbouncer_enabled=True),
+        ["mastodon_pgbouncer_pool_size: is 8 (pgbouncer_default_pool_size, PgBouncer's server connections), fewer than the 12 threads of a web process"],
+    ),
+    "PgBouncer on some hosts only": (
+        FIVE,
+        {"worker": {"mastodon_pgbouncer_enabled": False}},
+        dict(S3, mastodon_pgbouncer_enabled=True),
+        ["mastodon_pgbouncer_enabled: must be the same on every host of the instance (true on app1, app2, db, false on worker)"],
+    ),
     "upgrade batches that take every web host out at once": (
         FIVE,
         {},
@@ -104,38 +149,18 @@ def test_a_part_host_outside_the_mastodon_group_is_refused(tmp_path):
 
 
 def test_a_good_layout_passes_and_wires_each_host(tmp_path):
-    site = tmp_path / "wired.yml"
-    site.write_text(
-        json.dumps(
-            [
-                {"name": "The validation step", "ansible.builtin.import_playbook": "fediverse.deploy.validate"},
-                {
-                    "name": "Show the wiring",
-                    "hosts": "mastodon",
-                    "gather_facts": False,
-                    "tasks": [
-                        {
-                            "name": "Show",
-                            "ansible.builtin.debug": {
-                                "msg": "WIRED {{ inventory_hostname }} {{ {'db': mastodon_db_host | default(''), 'pg': postgres_publish_address | default(''),"
-                                " 'web': nginx_web_upstreams | default([]), 'oneoff': mastodon_oneoff_host | default(''),"
-                                " 'db_name': mastodon_db_name | default(''), 'psql_in': mastodon_postgres_container_name | default('')} | to_json }}"
-                            },
-                        }
-                    ],
-                },
-            ]
-        )
-    )
     # The database renamed where it runs, with the one variable of its role, on its host only.
     renamed = {"db": {"postgres_db": "social", "postgres_container_name": "social-postgres"}}
-    result = run(tmp_path, layout(FIVE, renamed, common=S3), str(site))
+    fields = {
+        "db": "mastodon_db_host | default('')",
+        "pg": "postgres_publish_address | default('')",
+        "web": "nginx_web_upstreams | default([])",
+        "oneoff": "mastodon_oneoff_host | default('')",
+        "db_name": "mastodon_db_name | default('')",
+        "psql_in": "mastodon_postgres_container_name | default('')",
+    }
+    result, wired = run_wired(tmp_path, layout(FIVE, renamed, common=S3), fields)
     assert result.returncode == 0, result.stdout[-4000:]
-    wired = {}
-    for line in result.stdout.splitlines():
-        if "WIRED " in line:
-            host, _sep, data = line.split("WIRED ", 1)[1].rstrip('"').partition(" ")
-            wired[host] = json.loads(data.replace('\\"', '"'))
     address = wired["db"]["pg"]
     assert address and wired["app2"]["db"] == wired["worker"]["db"] == address
     assert wired["app1"]["web"] == ["mastodon-web:3000", address + ":3000"]
@@ -144,6 +169,26 @@ def test_a_good_layout_passes_and_wires_each_host(tmp_path):
     assert {host: (wired[host]["db_name"], wired[host]["psql_in"]) for host in ("app1", "app2", "worker")} == dict.fromkeys(
         ("app1", "app2", "worker"), ("social", "social-postgres")
     )
+
+
+def test_with_pgbouncer_a_budget_over_max_connections_passes_and_the_hosts_are_wired_to_it(tmp_path):
+    # 2 x (4 x 10) web + 5 Sidekiq + 2 x 10 streaming = 105 connections, over max_connections 50: PgBouncer holds them.
+    busy = {"mastodon_web_concurrency": 4, "mastodon_max_threads": 10}
+    hostvars = {"db": {"postgres_max_connections": 50}, "app1": busy, "app2": busy}
+    assert_refused(run(tmp_path, layout(FIVE, hostvars, common=S3), then_reached(tmp_path)), "postgres_max_connections: db allows 50 connections")
+    fields = {
+        "pgb": "mastodon_pgbouncer_host | default('')",
+        "pgb_port": "mastodon_pgbouncer_port | default(0)",
+        "pgb_at": "pgbouncer_publish_address | default('')",
+        "pg_clients": "postgres_allowed_clients | default([])",
+        "pgb_clients": "pgbouncer_allowed_clients | default([])",
+    }
+    result, wired = run_wired(tmp_path, layout(FIVE, hostvars, common=dict(S3, mastodon_pgbouncer_enabled=True)), fields)
+    assert result.returncode == 0, result.stdout[-4000:]
+    address = wired["db"]["pgb_at"]
+    assert address and all((wired[host]["pgb"], wired[host]["pgb_port"]) == (address, 6432) for host in ("app1", "app2", "worker"))
+    # Local hosts share one address: the clients are the Mastodon hosts' addresses, Postgres the one-off host's only.
+    assert wired["db"]["pg_clients"] == [address] and wired["db"]["pgb_clients"] == [address] * 3
 
 
 def test_the_postgres_upgrade_refuses_a_split_layout(tmp_path):

@@ -39,6 +39,22 @@ def api(path, options=""):
     return json.loads(body)
 
 
+def pgbouncer_addresses():
+    """PgBouncer's addresses on the database host's networks: Postgres sees its connections come from one of them."""
+    return set(on(DB).check_output("docker inspect -f '{{range .NetworkSettings.Networks}}{{println .IPAddress}}{{end}}' mastodon-pgbouncer").split())
+
+
+def pgbouncer_console(command):
+    """A SHOW command on PgBouncer's console, as Mastodon's user (a stats user): {first column: {column: value}}."""
+    out = on(DB).check_output(
+        "PGPASSWORD=$(cat /etc/fediverse-deploy/postgres_password) docker exec -e PGPASSWORD mastodon-pgbouncer"
+        " psql -X -A -F '|' -h 127.0.0.1 -p 6432 -U mastodon -d pgbouncer -c %s",
+        command,
+    )
+    header, *rows = [line.split("|") for line in out.splitlines() if "|" in line]
+    return {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+
+
 def psql(query):
     """One value or rows of a query in the instance's database, on its host (the scenario renames both)."""
     command = (

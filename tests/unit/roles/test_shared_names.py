@@ -34,6 +34,7 @@ OWNERS = [
     "nginx_container_name",
     "nginx_config_dir",
     "backup_mastodon_copy_dir",
+    "pgbouncer_container_name",
 ]
 # What makes a role use the name at all (the other roles' defaults leave these off).
 USED_WHEN = {

@@ -6,13 +6,30 @@ import socket
 import time
 
 import pytest
-from conftest import APP1, APP2, APP_HOSTS, DB, DOMAIN, MEDIA_DOMAIN, WORKER, api, containers, https, on, secrets_checksum, stopped
+from conftest import (
+    APP1,
+    APP2,
+    APP_HOSTS,
+    DB,
+    DOMAIN,
+    MEDIA_DOMAIN,
+    WORKER,
+    api,
+    containers,
+    https,
+    on,
+    pgbouncer_addresses,
+    pgbouncer_console,
+    psql,
+    secrets_checksum,
+    stopped,
+)
 
 MASTODON = {"mastodon-web", "mastodon-streaming", "mastodon-sidekiq", "mastodon-nginx"}
 # The inventory renames the database's container (and the database) for its host only.
 POSTGRES = "social-postgres"
 PLACED = {
-    DB: {POSTGRES, "mastodon-redis", "s3"},
+    DB: {POSTGRES, "mastodon-pgbouncer", "mastodon-redis", "s3"},
     APP1: {"mastodon-web", "mastodon-streaming", "mastodon-nginx"},
     APP2: {"mastodon-web", "mastodon-streaming"},
     WORKER: {"mastodon-sidekiq"},
@@ -22,7 +39,7 @@ PLACED = {
 @pytest.mark.parametrize("name", sorted(PLACED))
 def test_each_host_runs_its_parts_only(name):
     running = containers(name)
-    assert running & (MASTODON | {POSTGRES, "mastodon-postgres", "mastodon-redis", "s3"}) == PLACED[name], running
+    assert running & (MASTODON | {POSTGRES, "mastodon-postgres", "mastodon-pgbouncer", "mastodon-redis", "s3"}) == PLACED[name], running
 
 
 def test_the_instance_answers_through_the_proxy():
@@ -35,6 +52,8 @@ def test_every_mastodon_host_uses_the_database_host_and_the_same_secrets(name, a
     container = "mastodon-sidekiq" if name == WORKER else "mastodon-web"
     env = on(name).check_output("docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' %s", container).splitlines()
     assert f"DB_HOST={addresses[DB]}" in env and f"REDIS_HOST={addresses[DB]}" in env
+    # Through PgBouncer on the database host, in transaction mode: no prepared statements.
+    assert "DB_PORT=6432" in env and "PREPARED_STATEMENTS=false" in env
     # The database's name as its host's inventory set it, not the roles' default.
     assert "DB_NAME=social_production" in env
     assert secrets_checksum(name) == secrets_checksum(APP1)
@@ -51,7 +70,7 @@ def test_the_database_host_keeps_no_mastodon_secret():
     assert not on(DB).file("/etc/fediverse-deploy/mastodon_secrets.env").exists
 
 
-@pytest.mark.parametrize(("name", "ports"), [(DB, (5432, 6379)), (APP2, (3000, 4000))])
+@pytest.mark.parametrize(("name", "ports"), [(DB, (5432, 6432, 6379)), (APP2, (3000, 4000))])
 def test_ports_are_published_on_the_private_address_only(name, ports, addresses):
     published = on(name).check_output("docker ps --format '{{.Ports}}'")
     for port in ports:
@@ -60,12 +79,32 @@ def test_ports_are_published_on_the_private_address_only(name, ports, addresses)
 
 
 @pytest.mark.parametrize("name", APP_HOSTS)
-@pytest.mark.parametrize("port", [5432, 6379])
-def test_the_mastodon_hosts_reach_postgres_and_redis(name, port, addresses):
+@pytest.mark.parametrize("port", [6432, 6379])
+def test_the_mastodon_hosts_reach_pgbouncer_and_redis(name, port, addresses):
     on(name).run_expect([0], f"timeout 5 bash -c '</dev/tcp/{addresses[DB]}/{port}'")
 
 
-@pytest.mark.parametrize(("name", "port"), [(DB, 5432), (DB, 6379), (APP2, 3000), (APP2, 4000)])
+def test_postgres_itself_is_reached_by_the_one_off_host_only(addresses):
+    # The migrations run there; every other connection goes through PgBouncer.
+    on(APP1).run_expect([0], f"timeout 5 bash -c '</dev/tcp/{addresses[DB]}/5432'")
+    for name in (APP2, WORKER):
+        on(name).run_expect([1, 124], f"timeout 5 bash -c '</dev/tcp/{addresses[DB]}/5432'")
+
+
+def test_the_services_reach_postgres_through_pgbouncer_and_the_migrations_straight(addresses):
+    pgbouncer = pgbouncer_addresses()
+    boots = [row.split("|") for row in psql("SELECT command, host(client_addr) FROM fediverse_double_rails_boots ORDER BY id").splitlines()]
+    services = {address for command, address in boots if command == "puma" or command.startswith("sidekiq ")}
+    migrations = {address for command, address in boots if command.startswith("rails db:")}
+    assert services and services <= pgbouncer, (boots, pgbouncer)
+    # From the one-off host (its engine masquerades the one-off container's connection), never through PgBouncer.
+    assert migrations == {addresses[APP1]}, (boots, pgbouncer)
+    # PgBouncer's own count: the transactions it carried for Mastodon's database.
+    stats = pgbouncer_console("SHOW STATS")
+    assert int(stats["social_production"]["total_xact_count"]) > 0, stats
+
+
+@pytest.mark.parametrize(("name", "port"), [(DB, 5432), (DB, 6432), (DB, 6379), (APP2, 3000), (APP2, 4000)])
 def test_no_other_address_reaches_them(name, port, addresses):
     # This test runs on the Docker host: an address of the test network that is neither a Mastodon host nor the proxy.
     with pytest.raises(OSError):

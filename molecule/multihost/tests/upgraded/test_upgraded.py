@@ -2,7 +2,7 @@
 every Mastodon host runs the new release, and the migrations ran in Mastodon's order around the hosts' replacement."""
 
 import pytest
-from conftest import APP1, APP2, APP3, WORKER, containers, https, images, on, psql
+from conftest import APP1, APP2, APP3, WORKER, containers, https, images, on, pgbouncer_addresses, psql
 
 NEW = "fediverse-test/mastodon-double:v4.7.1-double"
 NEW_STREAMING = "fediverse-test/mastodon-streaming-double:v4.7.1-double"
@@ -41,6 +41,13 @@ def test_the_migrations_ran_once_each_around_the_replacement_of_every_host():
     assert rows[pre + 1 : post].count("puma") == 3, rows
     assert rows[post + 1 :].count("puma") == 3, rows
     assert {"20260901000001", "20260901000002"} <= set(psql("SELECT version FROM schema_migrations").split())
+
+
+def test_the_migrations_went_straight_to_postgres_and_the_new_processes_through_pgbouncer(addresses):
+    rows = [row.split("|") for row in psql("SELECT command, host(client_addr) FROM fediverse_double_rails_boots WHERE release = '4.7.1'").splitlines()]
+    # The pre-deployment ones in a one-off container, the post-deployment ones in the new web container: both on the one-off host.
+    assert {address for command, address in rows if command.startswith("rails db:migrate")} == {addresses[APP1]}, rows
+    assert {address for command, address in rows if command == "puma"} <= pgbouncer_addresses(), rows
 
 
 def test_the_proxy_serves_every_host_again():

@@ -78,8 +78,10 @@ MIGRATIONS = (
     ("20260901000002", "post", (4, 7, 1), "ALTER TABLE accounts DROP COLUMN IF EXISTS fediverse_double_dropped_by_post_4_7_1"),
     ("20260915000001", "pre", (4, 7, 2), FAIL),
 )
+# client_addr: the address Postgres saw the boot connect from (PgBouncer's, when the boot went through it).
 BOOTS_DDL = """CREATE TABLE IF NOT EXISTS fediverse_double_rails_boots (
-  id bigserial PRIMARY KEY, command text NOT NULL, release text NOT NULL, at timestamptz NOT NULL DEFAULT now())"""
+  id bigserial PRIMARY KEY, command text NOT NULL, release text NOT NULL, at timestamptz NOT NULL DEFAULT now(),
+  client_addr inet DEFAULT inet_client_addr())"""
 
 
 def release_tuple(text=RELEASE):

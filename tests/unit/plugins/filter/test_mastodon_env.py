@@ -7,6 +7,7 @@ import pytest
 from ansible_collections.fediverse.deploy.plugins.filter.mastodon_env import (
     FilterModule,
     mastodon_env_config,
+    mastodon_env_direct_db,
     mastodon_env_problems,
     mastodon_env_secrets,
 )
@@ -160,7 +161,7 @@ def test_the_endpoint_message_names_the_fix():
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"mastodon_env_config", "mastodon_env_secrets", "mastodon_env_problems"}
+    assert set(FilterModule().filters()) == {"mastodon_env_config", "mastodon_env_secrets", "mastodon_env_problems", "mastodon_env_direct_db"}
 
 
 def test_metrics_are_off_unless_asked_for():
@@ -176,3 +177,69 @@ def test_metrics_turn_on_the_exporter_its_detailed_metrics_and_the_collector_add
         "PROMETHEUS_EXPORTER_HOST": "mastodon-prometheus-exporter",
         "PROMETHEUS_EXPORTER_PORT": "9394",
     }
+
+
+PGBOUNCER = {
+    "pgbouncer_enabled": True,
+    "pgbouncer_host": "mastodon-pgbouncer",
+    "pgbouncer_port": 6432,
+    "pgbouncer_pool_size": 20,
+    "prepared_statements": False,
+    "web_enabled": True,
+    "streaming_enabled": True,
+    "sidekiq_enabled": True,
+    "sidekiq_workers": [{"name": "all", "concurrency": 5}],
+}
+
+
+def test_without_pgbouncer_the_services_reach_postgres_with_prepared_statements():
+    env = mastodon_env_config(_settings())
+    assert (env["DB_HOST"], env["DB_PORT"]) == ("mastodon-postgres", "5432")
+    assert "PREPARED_STATEMENTS" not in env  # Mastodon's default: true
+    assert mastodon_env_problems(_settings()) == []
+
+
+def test_with_pgbouncer_the_services_reach_it_without_prepared_statements_and_migrations_reach_postgres():
+    settings = _settings(**PGBOUNCER)
+    env = mastodon_env_config(settings)
+    assert (env["DB_HOST"], env["DB_PORT"], env["PREPARED_STATEMENTS"]) == ("mastodon-pgbouncer", "6432", "false")
+    assert mastodon_env_direct_db(settings) == {"DB_HOST": "mastodon-postgres", "DB_PORT": "5432"}
+    assert mastodon_env_problems(settings) == []
+
+
+def test_pgbouncer_with_prepared_statements_is_refused():
+    (problem,) = mastodon_env_problems(_settings(**{**PGBOUNCER, "prepared_statements": "true"}))
+    assert problem.startswith("mastodon_prepared_statements: is true with mastodon_pgbouncer_enabled") and "Set it to false" in problem
+
+
+def test_prepared_statements_in_extra_env_are_refused_with_or_without_pgbouncer():
+    for settings in (_settings(extra_env={"PREPARED_STATEMENTS": "true"}), _settings(**PGBOUNCER, extra_env={"PREPARED_STATEMENTS": "true"})):
+        (problem,) = mastodon_env_problems(settings)
+        assert problem.startswith("mastodon_extra_env: sets PREPARED_STATEMENTS")
+
+
+@pytest.mark.parametrize(
+    "changes, threads, process",
+    [
+        ({"max_threads": 24}, 24, "a web process (mastodon_max_threads)"),
+        ({"sidekiq_workers": [{"name": "default", "concurrency": 5}, {"name": "pull", "concurrency": 30}]}, 30, "the Sidekiq worker pull"),
+        ({"sidekiq_workers": [{"name": "all"}], "pgbouncer_pool_size": 4}, 10, "the streaming server"),
+    ],
+)
+def test_a_pool_smaller_than_the_largest_process_is_refused_naming_it(changes, threads, process):
+    (problem,) = mastodon_env_problems(_settings(**{**PGBOUNCER, **changes}))
+    assert problem.startswith("mastodon_pgbouncer_pool_size: is ") and f"fewer than the {threads} threads of {process}" in problem
+    assert f"at least {threads}" in problem
+
+
+def test_only_the_processes_this_host_runs_count_against_the_pool():
+    settings = _settings(**{**PGBOUNCER, "max_threads": 40, "web_enabled": False, "streaming_enabled": False, "pgbouncer_pool_size": 5})
+    assert mastodon_env_problems(settings) == []  # a Sidekiq host: one worker of 5 threads
+    settings["sidekiq_workers"] = [{"name": "all"}]  # no concurrency: Sidekiq's 5
+    assert mastodon_env_problems(settings) == []
+    settings["pgbouncer_pool_size"] = 4
+    assert len(mastodon_env_problems(settings)) == 1
+
+
+def test_the_pool_is_not_checked_without_pgbouncer():
+    assert mastodon_env_problems(_settings(**{**PGBOUNCER, "pgbouncer_enabled": False, "pgbouncer_pool_size": 1, "prepared_statements": True})) == []

@@ -102,6 +102,7 @@ def test_without_part_groups_each_host_is_its_own_instance_with_every_part():
         "names": {"social2": {}},
         "oneoff_host": "social2",
         "secrets_host": "social2",
+        "pgbouncer": False,
     }
 
 
@@ -128,6 +129,7 @@ def test_the_split_layout_names_each_part_s_hosts_and_runs_the_once_per_instance
         "names": {"db1": {}, "app1": {}, "app2": {}, "worker1": {}},
         "oneoff_host": "app1",
         "secrets_host": "app1",
+        "pgbouncer": False,
     }
     # Every host of the instance sees the same instance.
     assert all(instance_topology(split_groups(), split_settings(), host) == topology for host in topology["instance_hosts"])
@@ -415,6 +417,54 @@ def test_the_budget_leaves_a_value_that_is_no_whole_number_to_the_argument_specs
 def test_no_budget_without_exactly_one_postgres_host():
     found = problems(groups=split_groups(postgres=["db1", "app1"]), host_settings=split_settings(db1={"postgres_max_connections": 1}))
     assert len(found) == 1 and found[0].startswith("fediverse.deploy: mastodon_postgres:")
+
+
+# The budget with PgBouncer: Postgres holds the pool; the processes are PgBouncer's clients.
+
+PGBOUNCER_ON = {"pgbouncer_enabled": True, "pgbouncer_default_pool_size": 20, "pgbouncer_max_db_connections": 0, "pgbouncer_max_client_conn": 1000}
+
+
+def pgbouncer_settings(**changes):
+    """Every host with PgBouncer on, the database host with the pgbouncer role's defaults; ``changes`` per host."""
+    return split_settings(**{host: dict(PGBOUNCER_ON, **changes.get(host, {})) for host in ("db1", "app1", "app2", "worker1")})
+
+
+def test_with_pgbouncer_the_topology_says_so():
+    assert instance_topology(split_groups(), pgbouncer_settings(), "app1")["pgbouncer"] is True
+
+
+def test_with_pgbouncer_processes_may_want_more_than_max_connections():
+    # 2 x (4 x 10) web, 5 Sidekiq, 2 x 10 streaming = 105 clients of PgBouncer; Postgres holds 20 + 5.
+    busy = {"web_concurrency": 4, "max_threads": 10}
+    assert problems(host_settings=pgbouncer_settings(app1=busy, app2=busy)) == []
+    assert problems(host_settings=split_settings(app1=busy, app2=busy))[0].startswith("fediverse.deploy: postgres_max_connections:")
+
+
+def test_with_pgbouncer_the_pool_must_fit_in_max_connections():
+    assert problems(host_settings=pgbouncer_settings(db1={"postgres_max_connections": 24})) == [
+        "fediverse.deploy: postgres_max_connections: db1 allows 24 connections, but PgBouncer may open 20 (its pool,"
+        " pgbouncer_default_pool_size or pgbouncer_max_db_connections) and 5 are kept for one-off tasks (migrations, tootctl,"
+        " backups): lower the pool, or raise postgres_max_connections to at least 25."
+    ]
+    # pgbouncer_max_db_connections caps the pool.
+    assert problems(host_settings=pgbouncer_settings(db1={"postgres_max_connections": 24, "pgbouncer_max_db_connections": 19})) == []
+
+
+def test_with_pgbouncer_every_process_must_be_accepted_as_a_client():
+    # 2 x (2 x 5) web + 5 Sidekiq + 2 x 10 streaming = 45.
+    assert problems(host_settings=pgbouncer_settings(db1={"pgbouncer_max_client_conn": 45})) == []
+    assert problems(host_settings=pgbouncer_settings(db1={"pgbouncer_max_client_conn": 44})) == [
+        "fediverse.deploy: pgbouncer_max_client_conn: db1 accepts 44 client connections, but the instance's processes may open 45"
+        " (web threads, Sidekiq threads, each streaming server's pool): raise pgbouncer_max_client_conn to at least 45."
+    ]
+
+
+def test_pgbouncer_on_some_hosts_only_is_refused():
+    found = problems(host_settings=pgbouncer_settings(app2={"pgbouncer_enabled": False}))
+    assert found == [
+        "fediverse.deploy: mastodon_pgbouncer_enabled: must be the same on every host of the instance (true on db1, app1, worker1,"
+        " false on app2): set it once, in the vars of the mastodon group."
+    ]
 
 
 # Media on several hosts.

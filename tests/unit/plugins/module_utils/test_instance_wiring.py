@@ -20,15 +20,16 @@ NAMES = {
     "redis_password_file": "/etc/fediverse-deploy/redis_password",
     "mastodon_web_container_name": "mastodon-web",
     "mastodon_streaming_container_name": "mastodon-streaming",
+    "pgbouncer_default_pool_size": 20,
 }
 LOCAL_UPSTREAMS = {"web": "mastodon-web:3000", "streaming": "mastodon-streaming:4000"}
 
 
-def topology(names=None, **hosts):
+def topology(names=None, pgbouncer=False, **hosts):
     parts = {"postgres": ["db"], "redis": ["db"], "web": ["app1", "app2"], "streaming": ["app1", "app2"], "sidekiq": ["worker"], "proxy": ["app1"]}
     parts.update(hosts)
     all_names = {host: dict(NAMES, **(names or {}).get(host, {})) for host in ADDRESSES}
-    return {"split": True, "hosts": parts, "addresses": ADDRESSES, "names": all_names, "oneoff_host": parts["web"][0]}
+    return {"split": True, "hosts": parts, "addresses": ADDRESSES, "names": all_names, "oneoff_host": parts["web"][0], "pgbouncer": pgbouncer}
 
 
 def test_a_single_host_layout_keeps_every_default():
@@ -103,3 +104,35 @@ def test_the_proxys_ports_are_those_of_the_nginx_roles_defaults():
         defaults = yaml.safe_load(handle)
     for process in ("web", "streaming"):
         assert defaults["nginx_upstream_%s" % process].endswith("}}:%d" % PART_PORTS[process])
+
+
+def test_with_pgbouncer_the_database_host_publishes_it_to_the_mastodon_hosts_and_postgres_to_the_one_off_host_only():
+    wiring = instance_wiring(topology(pgbouncer=True), "db")
+    clients = ["10.0.0.3", "10.0.0.4", "10.0.0.5"]
+    assert wiring["pgbouncer_publish_address"] == wiring["postgres_publish_address"] == "10.0.0.2"
+    assert wiring["pgbouncer_allowed_clients"] == wiring["redis_allowed_clients"] == clients
+    # Migrations (on app1, the one-off host) go straight to Postgres; nothing else does.
+    assert wiring["postgres_allowed_clients"] == ["10.0.0.3"]
+    assert wiring["firewall_restricted_ports"] == [
+        {"port": 5432, "sources": ["10.0.0.3"]},
+        {"port": 6432, "sources": clients},
+        {"port": 6379, "sources": clients},
+    ]
+
+
+def test_with_pgbouncer_the_mastodon_hosts_reach_it_on_the_database_host_and_take_its_pool_size():
+    wiring = instance_wiring(topology(names={"db": {"pgbouncer_default_pool_size": 40}}, pgbouncer=True), "worker")
+    assert (wiring["mastodon_pgbouncer_host"], wiring["mastodon_pgbouncer_port"]) == ("10.0.0.2", PART_PORTS["pgbouncer"])
+    assert wiring["mastodon_db_host"] == "10.0.0.2"  # the migrations' way, should this host run them
+    assert wiring["mastodon_pgbouncer_pool_size"] == 40
+
+
+def test_without_pgbouncer_nothing_of_it_is_wired():
+    for host in ADDRESSES:
+        assert not any("pgbouncer" in name for name in instance_wiring(topology(), host))
+
+
+def test_pgbouncers_port_is_the_pgbouncer_roles_default():
+    with open(os.path.join(ROOT, "roles", "pgbouncer", "defaults", "main.yml"), encoding="utf-8") as handle:
+        defaults = yaml.safe_load(handle)
+    assert PART_PORTS["pgbouncer"] == defaults["pgbouncer_port"] == defaults["pgbouncer_publish_port"]
