@@ -35,9 +35,10 @@ case "${1:-}" in
         ;;
     stop)
         touch "$STOP"
-        # The open stream ends only when its connection does.
-        pkill -f '[c]url -sk -N' || true
         for _ in $(seq 1 30); do
+            # The open stream ends only when its connection does (again each time: one may have opened just before
+            # the stop was asked for).
+            pkill -f '[c]url -sk -N' || true
             pgrep -f '[c]url -sk' >/dev/null || exit 0
             sleep 1
         done
