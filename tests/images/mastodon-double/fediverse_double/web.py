@@ -32,14 +32,22 @@ def build_mock():
     """mastodon-mock's app, with its SQLAlchemy engine on Postgres (schema mastodon_mock) instead of SQLite."""
     import mastodon_mock.app as mock_app
     from mastodon_mock.config import MastodonMockConfig, RateLimitConfig, SeedConfig
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine, event, text
     from sqlalchemy.engine import URL
 
     params = boot.db_params()
     url = URL.create(
         "postgresql+psycopg2", username=params["user"], password=params["password"], host=params["host"], port=params["port"], database=params["dbname"]
     )
-    engine = create_engine(url, connect_args={"options": "-csearch_path=mastodon_mock"}, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+
+    # mastodon-mock's tables, in each transaction: through PgBouncer in transaction mode (as Mastodon may run) a
+    # session's settings do not follow it from one transaction to the next, and PgBouncer refuses the startup
+    # parameter `options` that would set them for the connection.
+    @event.listens_for(engine, "begin")
+    def _mock_schema(conn):
+        conn.exec_driver_sql("SET LOCAL search_path TO mastodon_mock")
+
     # Web processes of several hosts start at once on a fresh database: one makes the schema and the tables
     # while the others wait (CREATE ... IF NOT EXISTS alone races), then create_app's own create_all finds them.
     with engine.begin() as conn:
