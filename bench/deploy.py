@@ -31,10 +31,13 @@ RECAP_RE = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+
 # ansible.posix.profile_tasks' summary line: "<task> ---- 1.23s" (the wall time of a task over every host).
 PROFILE_LINE_RE = re.compile(r"^(.*?) -*\s*(\d+\.\d+)s$")
 PHASE_LINE_RE = re.compile(r"^([a-z][a-z /()]+) (\d+\.\d{3})$", re.M)  # deploy_baseline.sh's "<phase> <seconds>"
+# In the Postgres container and database of this host, whatever their names (molecule/multihost renames both).
 COUNT_BOOTS = (
     "pw=$(cat /etc/fediverse-deploy/postgres_password 2>/dev/null || sed -n 's/^DB_PASS=//p' /root/mastodon.env);"
-    ' docker exec -e PGPASSWORD="$pw" mastodon-postgres psql -h 127.0.0.1 -U mastodon -d mastodon_production'
-    " -tAc 'SELECT count(*) FROM fediverse_double_rails_boots' 2>/dev/null || echo 0"
+    " pg=$(docker ps --format '{{.Names}}' | grep -m1 -- 'postgres$');"
+    ' q() { docker exec -e PGPASSWORD="$pw" "$pg" psql -h 127.0.0.1 -U mastodon -tA "$@"; };'
+    " db=$(q -d postgres -c \"SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' LIMIT 1\");"
+    " q -d \"$db\" -c 'SELECT count(*) FROM fediverse_double_rails_boots' 2>/dev/null || echo 0"
 )
 
 
