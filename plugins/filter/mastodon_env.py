@@ -163,7 +163,7 @@ def _mail_problems(s):
                 ),
             )
         )
-    if not _flag(s.get("smtp_tls")) and _port(s.get("smtp_port")) in SMTPS_PORTS:
+    if not _flag(s.get("smtp_tls")) and _whole_number(s.get("smtp_port")) in SMTPS_PORTS:
         problems.append(
             (
                 "mastodon_smtp_port",
@@ -187,7 +187,7 @@ def _mail_problems(s):
     return problems
 
 
-def _port(value):
+def _whole_number(value):
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -221,10 +221,10 @@ def _largest_process_threads(s):
     """(threads, which process) of the process of this host that holds the most database connections at once."""
     candidates = []
     if _flag(s.get("web_enabled", True)):
-        candidates.append((_port(s.get("max_threads")) or 0, "a web process (mastodon_max_threads)"))
+        candidates.append((_whole_number(s.get("max_threads")) or 0, "a web process (mastodon_max_threads)"))
     if _flag(s.get("sidekiq_enabled", True)):
         for worker in s.get("sidekiq_workers") or []:
-            concurrency = _port(worker.get("concurrency", SIDEKIQ_DEFAULT_CONCURRENCY)) or 0
+            concurrency = _whole_number(worker.get("concurrency", SIDEKIQ_DEFAULT_CONCURRENCY)) or 0
             candidates.append((concurrency, f"the Sidekiq worker {worker.get('name')} (its concurrency)"))
     if _flag(s.get("streaming_enabled", True)):
         candidates.append((STREAMING_DB_POOL, "the streaming server (its default pool)"))
@@ -248,7 +248,7 @@ def _pgbouncer_problems(s):
                 ),
             )
         )
-    pool = _port(s.get("pgbouncer_pool_size"))
+    pool = _whole_number(s.get("pgbouncer_pool_size"))
     threads, process = _largest_process_threads(s)
     if pool is not None and pool < threads:
         problems.append(
