@@ -255,9 +255,9 @@ def _pgbouncer_problems(s):
             (
                 "mastodon_pgbouncer_pool_size",
                 (
-                    f"is {pool} (pgbouncer_default_pool_size, PgBouncer's server connections), fewer than the {threads}"
-                    f" threads of {process}: its threads would wait for each other's connections. Raise"
-                    f" pgbouncer_default_pool_size to at least {threads}, or lower that process's threads."
+                    f"is {pool} (PgBouncer's server connections: pgbouncer_default_pool_size, or when that is 0"
+                    f" postgres_max_connections less 5), fewer than the {threads} threads of {process}: its threads would"
+                    f" wait for each other's connections. Raise the pool to at least {threads}, or lower that process's threads."
                 ),
             )
         )

@@ -4,10 +4,11 @@
 
 """Facts that several roles rely on, each written once: the DNS name and SQL name rules, the user Mastodon's
 image runs as, what a Mastodon release is, which PostgreSQL major an image runs, how the Sidekiq
-containers are named, Mastodon's Sidekiq queues and the PostgreSQL connections an instance keeps for itself.
+containers are named, Mastodon's Sidekiq queues, the PostgreSQL connections an instance keeps for itself and
+the PgBouncer pool that the rest of Postgres' connections make.
 
 The roles reach them through the filters fediverse.deploy.collection_fact, mastodon_release,
-postgres_image_major and mastodon_sidekiq_names; preflight and other Python code may import them directly."""
+postgres_image_major, mastodon_sidekiq_names and pgbouncer_pool_size; preflight and other Python code may import them directly."""
 
 from __future__ import annotations
 
@@ -77,3 +78,19 @@ def mastodon_sidekiq_names(workers, base) -> list:
     """The container of each Sidekiq worker, in order: the first is named ``base``, each other one
     ``base-<worker name>`` (mastodon-sidekiq, mastodon-sidekiq-pull, ...)."""
     return [str(base)] + ["%s-%s" % (base, worker["name"]) for worker in list(workers or [])[1:]]
+
+
+def pgbouncer_pool_size(configured, max_connections, max_db_connections=0):
+    """PgBouncer's server connections for Mastodon's pool: ``configured`` (pgbouncer_default_pool_size) when it is
+    above 0, else sized from the connection budget: every connection Postgres allows (``max_connections``) but the
+    RESERVED_DB_CONNECTIONS that one-off tasks open straight to Postgres, and at most ``max_db_connections`` when
+    that limit is set. None when a value is not a whole number (the roles' checks name it); may be 0 or less when
+    Postgres allows too few connections (the pgbouncer role refuses that)."""
+    try:
+        configured, max_connections, max_db_connections = (int(value) for value in (configured, max_connections, max_db_connections or 0))
+    except (TypeError, ValueError):
+        return None
+    if configured > 0:
+        return configured
+    budget = max_connections - RESERVED_DB_CONNECTIONS
+    return min(budget, max_db_connections) if max_db_connections > 0 else budget

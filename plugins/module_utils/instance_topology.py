@@ -21,6 +21,7 @@ from ansible_collections.fediverse.deploy.plugins.module_utils.deploy_facts impo
     SIDEKIQ_DEFAULT_CONCURRENCY,
     SIDEKIQ_QUEUES,
     STREAMING_DB_POOL,
+    pgbouncer_pool_size,
 )
 
 INSTANCE_GROUP = "mastodon"
@@ -245,6 +246,7 @@ def _pgbouncer_budget_problems(settings, database, limit, clients):
     pool, most, accepted = (_whole(settings.get(key)) for key in ("pgbouncer_default_pool_size", "pgbouncer_max_db_connections", "pgbouncer_max_client_conn"))
     if None in (pool, most, accepted):
         return []
+    pool = pgbouncer_pool_size(pool, limit, most)  # a pool of 0 is sized from this very budget, and fits
     server = (min(pool, most) if most > 0 else pool) + RESERVED_DB_CONNECTIONS
     problems = []
     if server > limit:

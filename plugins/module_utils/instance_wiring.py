@@ -24,7 +24,7 @@ NAMES_FROM_POSTGRES_HOST = {
     "mastodon_db_password_file": "postgres_password_file",
 }
 # With PgBouncer on (beside Postgres): its pool, which the mastodon role checks against its processes' threads.
-NAMES_FROM_PGBOUNCER_HOST = {"mastodon_pgbouncer_pool_size": "pgbouncer_default_pool_size"}
+NAMES_FROM_PGBOUNCER_HOST = {"mastodon_pgbouncer_pool_size": "pgbouncer_pool_size"}
 NAMES_FROM_REDIS_HOST = {"mastodon_redis_password_file": "redis_password_file"}
 # The processes of the mastodon role, each switched on where its group places it.
 MASTODON_PROCESSES = ("web", "streaming", "sidekiq")

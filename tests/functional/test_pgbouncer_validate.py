@@ -23,7 +23,12 @@ def test_good_input_passes(tmp_path):
 
 BAD = {
     "unknown pool mode": ({"pgbouncer_pool_mode": "statement"}, "value of pgbouncer_pool_mode must be one of: transaction, session, got: statement"),
-    "empty pool": ({"pgbouncer_default_pool_size": 0}, "fediverse.deploy.pgbouncer: pgbouncer_default_pool_size: must be at least 1"),
+    "negative pool": ({"pgbouncer_default_pool_size": -1}, "fediverse.deploy.pgbouncer: pgbouncer_default_pool_size: must be 0 (sized from"),
+    "a pool sized from a budget that leaves nothing": (
+        {"postgres_max_connections": 5},
+        "pgbouncer_default_pool_size: is 0, which sizes the pool from postgres_max_connections less the 5 connections kept for one-off tasks,"
+        " and that leaves 0",
+    ),
     "no clients": ({"pgbouncer_max_client_conn": 0}, "fediverse.deploy.pgbouncer: pgbouncer_max_client_conn: must be at least 1"),
     "pool above the server limit": (
         {"pgbouncer_default_pool_size": 30, "pgbouncer_max_db_connections": 20},

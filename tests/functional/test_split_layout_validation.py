@@ -119,7 +119,10 @@ BAD_LAYOUTS = {
         FIVE,
         {"db": {"pgbouncer_default_pool_size": 8}, "app2": {"mastodon_max_threads": 12}},
         dict(S3, mastodon_pgbouncer_enabled=True),
-        ["mastodon_pgbouncer_pool_size: is 8 (pgbouncer_default_pool_size, PgBouncer's server connections), fewer than the 12 threads of a web process"],
+        [
+            "mastodon_pgbouncer_pool_size: is 8 (PgBouncer's server connections: pgbouncer_default_pool_size, or when that is 0"
+            " postgres_max_connections less 5), fewer than the 12 threads of a web process"
+        ],
     ),
     "PgBouncer on some hosts only": (
         FIVE,
@@ -182,6 +185,7 @@ def test_with_pgbouncer_a_budget_over_max_connections_passes_and_the_hosts_are_w
         "pgb_at": "pgbouncer_publish_address | default('')",
         "pg_clients": "postgres_allowed_clients | default([])",
         "pgb_clients": "pgbouncer_allowed_clients | default([])",
+        "pool": "mastodon_pgbouncer_pool_size | default(0) | int",
     }
     result, wired = run_wired(tmp_path, layout(FIVE, hostvars, common=dict(S3, mastodon_pgbouncer_enabled=True)), fields)
     assert result.returncode == 0, result.stdout[-4000:]
@@ -189,6 +193,9 @@ def test_with_pgbouncer_a_budget_over_max_connections_passes_and_the_hosts_are_w
     assert address and all((wired[host]["pgb"], wired[host]["pgb_port"]) == (address, 6432) for host in ("app1", "app2", "worker"))
     # Local hosts share one address: the clients are the Mastodon hosts' addresses, Postgres the one-off host's only.
     assert wired["db"]["pg_clients"] == [address] and wired["db"]["pgb_clients"] == [address] * 3
+    # The pool is sized from the database host's budget, 50 less the 5 kept for one-off tasks (a Mastodon host's own
+    # postgres_max_connections, the default 100, would give 95).
+    assert {host: wired[host]["pool"] for host in ("app1", "app2", "worker")} == dict.fromkeys(("app1", "app2", "worker"), 45)
 
 
 def test_the_postgres_upgrade_refuses_a_split_layout(tmp_path):

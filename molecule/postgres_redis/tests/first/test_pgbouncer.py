@@ -37,10 +37,13 @@ def test_query_through_pgbouncer_needs_the_password(stack):
     assert none.rc != 0 and "no password supplied" in none.stderr
 
 
-def test_console_shows_transaction_pooling_and_the_pool_size(stack):
+def test_console_shows_transaction_pooling_and_the_pool_sized_from_the_connection_budget(stack):
     config = {row[0]: row[1] for row in console(stack, "SHOW CONFIG")}
     assert config["pool_mode"] == "transaction"
-    assert config["default_pool_size"] == "20"
+    # Every connection Postgres allows but the 5 kept for one-off tasks (migrations, backups, the roles' psql reads).
+    allowed = stack.psql("SHOW max_connections", stack.secret("postgres"))
+    assert allowed.rc == 0, allowed.stderr
+    assert int(config["default_pool_size"]) == int(allowed.stdout.strip()) - 5
     assert config["auth_type"] == "scram-sha-256"
     # SHOW POOLS: database, user, the counts, pool_mode; the pool the query above used.
     pools = [row for row in console(stack, "SHOW POOLS") if row[:2] == ["mastodon_production", "mastodon"]]

@@ -1,5 +1,5 @@
 """The facts several roles share, each written once: DNS names, SQL names, Mastodon's uid and releases, and
-the PostgreSQL major of an image, and the Sidekiq containers' names."""
+the PostgreSQL major of an image, the Sidekiq containers' names and PgBouncer's pool."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ansible_collections.fediverse.deploy.plugins.module_utils.deploy_facts impo
     SQL_NAME_PATTERN,
     mastodon_release,
     mastodon_sidekiq_names,
+    pgbouncer_pool_size,
     postgres_image_major,
 )
 
@@ -115,3 +116,26 @@ def test_one_or_no_sidekiq_worker_is_the_base_name():
     assert mastodon_sidekiq_names([{"name": "all"}], "sk") == ["sk"]
     assert mastodon_sidekiq_names([], "sk") == ["sk"]
     assert mastodon_sidekiq_names(None, "sk") == ["sk"]
+
+
+@pytest.mark.parametrize(
+    ("configured", "max_connections", "max_db_connections", "pool"),
+    [
+        (20, 100, 0, 20),  # set: taken as it is
+        (30, 100, 40, 30),
+        ("25", "100", "0", 25),  # as the inventory's templating may hand them over
+        (0, 100, 0, 95),  # sized: all Postgres allows but the 5 kept for one-off tasks
+        (0, 300, 0, 295),
+        (0, 100, 40, 40),  # sized, and capped by PgBouncer's own limit
+        (0, 100, None, 95),
+        (0, 5, 0, 0),  # nothing left: the pgbouncer role refuses it
+    ],
+)
+def test_pgbouncer_pool_is_the_setting_or_what_postgres_allows_less_the_reserved_connections(configured, max_connections, max_db_connections, pool):
+    assert pgbouncer_pool_size(configured, max_connections, max_db_connections) == pool
+
+
+@pytest.mark.parametrize("value", ["twenty", None, [20]])
+def test_pgbouncer_pool_of_a_value_that_is_no_number_is_none(value):
+    assert pgbouncer_pool_size(value, 100) is None
+    assert pgbouncer_pool_size(0, value) is None

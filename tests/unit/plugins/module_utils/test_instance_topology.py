@@ -425,7 +425,8 @@ PGBOUNCER_ON = {"pgbouncer_enabled": True, "pgbouncer_default_pool_size": 20, "p
 
 
 def pgbouncer_settings(**changes):
-    """Every host with PgBouncer on, the database host with the pgbouncer role's defaults; ``changes`` per host."""
+    """Every host with PgBouncer on, the database host with a pool of 20 and the pgbouncer role's other defaults;
+    ``changes`` per host."""
     return split_settings(**{host: dict(PGBOUNCER_ON, **changes.get(host, {})) for host in ("db1", "app1", "app2", "worker1")})
 
 
@@ -448,6 +449,12 @@ def test_with_pgbouncer_the_pool_must_fit_in_max_connections():
     ]
     # pgbouncer_max_db_connections caps the pool.
     assert problems(host_settings=pgbouncer_settings(db1={"postgres_max_connections": 24, "pgbouncer_max_db_connections": 19})) == []
+
+
+def test_with_pgbouncer_a_pool_sized_from_the_budget_fits_any_max_connections():
+    # pgbouncer_default_pool_size 0 (the role's default): 24 - 5 = 19 server connections, the rest kept.
+    for limit in (24, 100):
+        assert problems(host_settings=pgbouncer_settings(db1={"postgres_max_connections": limit, "pgbouncer_default_pool_size": 0})) == []
 
 
 def test_with_pgbouncer_every_process_must_be_accepted_as_a_client():

@@ -20,7 +20,7 @@ NAMES = {
     "redis_password_file": "/etc/fediverse-deploy/redis_password",
     "mastodon_web_container_name": "mastodon-web",
     "mastodon_streaming_container_name": "mastodon-streaming",
-    "pgbouncer_default_pool_size": 20,
+    "pgbouncer_pool_size": 95,
 }
 LOCAL_UPSTREAMS = {"web": "mastodon-web:3000", "streaming": "mastodon-streaming:4000"}
 
@@ -121,7 +121,7 @@ def test_with_pgbouncer_the_database_host_publishes_it_to_the_mastodon_hosts_and
 
 
 def test_with_pgbouncer_the_mastodon_hosts_reach_it_on_the_database_host_and_take_its_pool_size():
-    wiring = instance_wiring(topology(names={"db": {"pgbouncer_default_pool_size": 40}}, pgbouncer=True), "worker")
+    wiring = instance_wiring(topology(names={"db": {"pgbouncer_pool_size": 40}}, pgbouncer=True), "worker")
     assert (wiring["mastodon_pgbouncer_host"], wiring["mastodon_pgbouncer_port"]) == ("10.0.0.2", PART_PORTS["pgbouncer"])
     assert wiring["mastodon_db_host"] == "10.0.0.2"  # the migrations' way, should this host run them
     assert wiring["mastodon_pgbouncer_pool_size"] == 40
