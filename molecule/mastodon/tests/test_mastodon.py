@@ -1,7 +1,7 @@
 """fediverse.deploy.mastodon on a spare server, with the Mastodon test double.
 
 Runs after converge, the idempotent second converge and the side effect (side_effect.yml: token revoked,
-upgrade to the double's v4.7.1, refused upgrade to v4.7.2-broken-double).
+upgrade to the double's v4.7.1, refused upgrade to v4.7.2-broken-double, then PgBouncer switched on).
 """
 
 import json
@@ -157,9 +157,9 @@ def test_upgrades_lost_no_data(host):
 
 
 def test_failing_migration_stopped_before_containers_were_replaced(host):
-    message, web_id = host.file("/var/tmp/molecule-mastodon-broken-upgrade").content_string.strip().rsplit("\n", 1)
+    message, before, after = host.file("/var/tmp/molecule-mastodon-broken-upgrade").content_string.strip().rsplit("\n", 2)
     assert "pre-deployment migrations" in message and "this and all later migrations canceled" in message
-    assert host.check_output("docker inspect -f '{{.Id}}' mastodon-web") == web_id
+    assert before == after
     assert "20260915000001" not in psql(host, "SELECT version FROM schema_migrations").split()
 
 
@@ -180,7 +180,8 @@ def test_api_token_replaced_after_revocation_and_works(host):
     "change, message",
     [
         ("ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY=", "ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY"),
-        ("DB_PASS=wrong", "password authentication failed"),
+        # Postgres says "password authentication failed", PgBouncer (in front since the side effect) "SASL authentication failed".
+        ("DB_PASS=wrong", "authentication failed"),
         ("REDIS_NAMESPACE=mastodon", "REDIS_NAMESPACE is no longer supported"),
     ],
 )
@@ -261,3 +262,22 @@ def test_double_refuses_what_real_tootctl_refuses(host, username, email, error):
     result = host.run(f"docker exec mastodon-web tootctl accounts create {username} --email {email} --confirmed")
     assert result.rc == 1 and error in result.stdout
     assert psql(host, f"SELECT count(*) FROM accounts WHERE username = '{username}'") == "0"
+
+
+def test_a_single_host_through_pgbouncer(host):
+    """Last in the side effect: PgBouncer switched on. Mastodon's services reach Postgres through it, in transaction mode,
+    with the pool sized from the connection budget."""
+    env = json.loads(host.check_output("docker inspect -f '{{json .Config.Env}}' mastodon-web"))
+    assert {"DB_HOST=mastodon-pgbouncer", "DB_PORT=6432", "PREPARED_STATEMENTS=false"} <= set(env), env
+    pgbouncer = set(host.check_output("docker inspect -f '{{range .NetworkSettings.Networks}}{{println .IPAddress}}{{end}}' mastodon-pgbouncer").split())
+    # Postgres sees the newest web process's connection come from PgBouncer (the double records each boot's client).
+    assert psql(host, "SELECT host(client_addr) FROM fediverse_double_rails_boots WHERE command = 'puma' ORDER BY id DESC LIMIT 1") in pgbouncer
+    password = host.check_output("cat /etc/fediverse-deploy/postgres_password").strip()
+    console = f"docker exec -e PGPASSWORD={shlex.quote(password)} mastodon-pgbouncer psql -X -A -F '|' -h 127.0.0.1 -p 6432 -U mastodon -d pgbouncer -c"
+    config = dict(line.split("|")[:2] for line in host.check_output(f"{console} 'SHOW CONFIG'").splitlines() if "|" in line)
+    assert config["pool_mode"] == "transaction"
+    assert int(config["default_pool_size"]) == int(psql(host, "SHOW max_connections")) - 5
+    stats = [line.split("|") for line in host.check_output(f"{console} 'SHOW STATS'").splitlines() if "|" in line]
+    header, rows = stats[0], {row[0]: row for row in stats[1:]}
+    assert int(rows["mastodon_production"][header.index("total_xact_count")]) > 0, stats
+
