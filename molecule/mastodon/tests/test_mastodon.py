@@ -280,4 +280,3 @@ def test_a_single_host_through_pgbouncer(host):
     stats = [line.split("|") for line in host.check_output(f"{console} 'SHOW STATS'").splitlines() if "|" in line]
     header, rows = stats[0], {row[0]: row for row in stats[1:]}
     assert int(rows["mastodon_production"][header.index("total_xact_count")]) > 0, stats
-
