@@ -3,7 +3,12 @@ an unchanged re-run, a re-run after one variable change, the same playbook with 
 baseline doing the first deploy by hand (bench/deploy_baseline.sh). Counts Rails boots (the test double's
 own table) and Docker API calls (the spare server's engine, in debug mode) for each case.
 
-    .venv/bin/python bench/deploy.py [--runs 3] [--keep] [--json FILE] [--release trixie]
+    .venv/bin/python bench/deploy.py [--runs 3] [--keep] [--json FILE] [--release trixie] [--connection ssh]
+
+The playbook reaches the spare server with `docker exec` (community.docker.docker, as Molecule does), or with
+`--connection ssh` as a real server is reached: over SSH as root, pipelined, one master connection kept open
+(ControlPersist). For that, openssh-server and a fresh key are put on the spare server before the first converge
+(not timed), and the controller connects to the container's address on the host engine's bridge.
 
 A benchmark, not a test: it prints figures and exits 0 unless the work itself failed.
 """
@@ -11,6 +16,7 @@ A benchmark, not a test: it prints figures and exits 0 unless the work itself fa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -25,6 +31,8 @@ from pathlib import Path
 
 import docker
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 ROOT = Path(__file__).resolve().parents[1]
 RECAP_RE = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)", re.M)
@@ -72,6 +80,45 @@ def docker_host(container: str = "") -> dict:
     return dict(variables, ansible_host=container) if container else variables
 
 
+# How a real server is reached (ansible.cfg's ssh_args, plus no host key checks for a throwaway container). Pipelining
+# is on for every connection: ansible.cfg's [ssh_connection] and run_playbook's ANSIBLE_PIPELINING.
+SSH_COMMON_ARGS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ControlMaster=auto -o ControlPersist=60s"
+ENABLE_SSH = (
+    "export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq openssh-server >/dev/null"
+    " && systemctl enable --now ssh && install -d -m 700 /root/.ssh"
+)
+
+
+def ssh_host(address: str, key: Path, control_dir: Path) -> dict:
+    """Host variables that reach a spare server over SSH as root with `key`; the master connections' sockets in
+    `control_dir` (one per benchmark case's server: a later container may get the same address)."""
+    return {
+        "ansible_connection": "ssh",
+        "ansible_host": address,
+        "ansible_user": "root",
+        "ansible_ssh_private_key_file": str(key),
+        "ansible_ssh_common_args": SSH_COMMON_ARGS,
+        "ansible_control_path_dir": str(control_dir),
+        "ansible_python_interpreter": "/usr/bin/python3",
+    }
+
+
+def new_ssh_key(directory: Path) -> tuple[Path, str]:
+    """A fresh ed25519 key in `directory`: the private key's path and the public key's authorized_keys line."""
+    key = Ed25519PrivateKey.generate()
+    path = directory / "id_ed25519"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()))
+    path.chmod(0o600)
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    return path, f"{public} fediverse-deploy-bench"
+
+
+def close_ssh_masters(control_dir: Path) -> None:
+    """End the master connections ControlPersist left open (they would outlive their container by 60 s)."""
+    for socket in control_dir.glob("*"):
+        subprocess.run(["ssh", "-S", str(socket), "-O", "exit", "bench"], capture_output=True, check=False)
+
+
 class SpareServer:
     """A fresh spare-server container, started from the scenarios' one definition by scripts/spare-server."""
 
@@ -100,6 +147,31 @@ class SpareServer:
             info.size, info.mode = len(data), 0o600
             tar.addfile(info, io.BytesIO(data))
         self.container.put_archive(str(Path(path).parent), archive.getvalue())
+
+    def address(self) -> str:
+        """The container's address on the host engine's network (the default bridge)."""
+        self.container.reload()
+        networks = self.container.attrs["NetworkSettings"]["Networks"].values()
+        return next(network["IPAddress"] for network in networks if network["IPAddress"])
+
+    def enable_ssh(self, public_key: str, private_key: Path) -> str:
+        """Install and start openssh-server, authorize `public_key` for root, check that the controller gets in
+        with `private_key`; the address to connect to."""
+        code, output = self.container.exec_run(["bash", "-c", ENABLE_SSH])
+        if code != 0:
+            raise RuntimeError(f"installing openssh-server on {self.name} failed (exit {code}):\n{output.decode(errors='replace')[-3000:]}")
+        self.put("/root/.ssh/authorized_keys", f"{public_key}\n".encode())
+        address = self.address()
+        probe = [
+            "ssh", "-i", str(private_key), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10",
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", f"root@{address}", "true",
+        ]  # fmt: skip
+        for _ in range(10):
+            answer = subprocess.run(probe, capture_output=True, text=True, check=False)
+            if answer.returncode == 0:
+                return address
+            time.sleep(1)
+        raise RuntimeError(f"the controller cannot log in to {self.name} at {address} over SSH: {answer.stderr.strip()}")
 
     def rails_boots(self) -> int:
         output = self.sh(COUNT_BOOTS).strip().splitlines()
@@ -207,17 +279,27 @@ def combine(*results: dict) -> dict:
     return combined
 
 
-def single_host_inventory(name: str, variables: dict | None = None) -> dict:
-    """The single-host layout: one spare server in the group `mastodon` (default: the end-to-end scenario's variables)."""
-    return {"all": {"children": {"mastodon": {"hosts": {name: docker_host()}, "vars": deploy_vars() if variables is None else variables}}}}
+def single_host_inventory(name: str, variables: dict | None = None, host: dict | None = None) -> dict:
+    """The single-host layout: one spare server in the group `mastodon` (default: the end-to-end scenario's variables,
+    reached with `docker exec`)."""
+    host = docker_host() if host is None else host
+    return {"all": {"children": {"mastodon": {"hosts": {name: host}, "vars": deploy_vars() if variables is None else variables}}}}
 
 
-def bench_collection(client, index: int, keep: bool, release: str) -> dict:
+def bench_collection(client, index: int, keep: bool, release: str, connection: str = "docker") -> dict:
     server = SpareServer(client, f"bench-spare-{index}", release)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as cleanup:
+            host = None
+            if connection == "ssh":
+                # Before the first converge, and not timed: what a real server has before anyone deploys to it.
+                control_dir = Path(tmp) / "cp"
+                control_dir.mkdir()
+                key, public_key = new_ssh_key(Path(tmp))
+                host = ssh_host(server.enable_ssh(public_key, key), key, control_dir)
+                cleanup.callback(close_ssh_masters, control_dir)
             inventory = Path(tmp) / "hosts.yml"
-            inventory.write_text(yaml.safe_dump(single_host_inventory(server.name)))
+            inventory.write_text(yaml.safe_dump(single_host_inventory(server.name, host=host)))
             prepare = run_playbook(server, inventory, "molecule/shared/prepare.yml")
             deploy = run_playbook(server, inventory, "playbooks/deploy_mastodon.yml")
             # The first converge is the engine and the images (a registry pull on a real host), then the deploy.
@@ -269,11 +351,11 @@ def summary(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
 
 
-def print_tables(runs: list[dict]) -> None:
+def print_tables(runs: list[dict], connection: str = "docker") -> None:
     cases = list(runs[0])
     baseline = summary([r["baseline (plain script)"]["seconds"] for r in runs])[0]
     skipped = summary([r["every task skipped (--tags none)"]["seconds"] for r in runs])[0]
-    print(f"\nDeploy playbook, {len(runs)} run(s) on fresh spare servers (seconds)\n")
+    print(f"\nDeploy playbook over {connection}, {len(runs)} run(s) on fresh spare servers (seconds; the baseline runs inside the server)\n")
     header = f"{'case':<34} {'median':>7} {'min':>7} {'max':>7} {'changed':>8} {'tasks':>6} {'run':>5} {'Rails boots':>11} {'Docker API':>10} {'ratio':>28}"
     print(header)
     print("-" * len(header))
@@ -312,25 +394,36 @@ def print_tables(runs: list[dict]) -> None:
 
 def bench_arguments(description: str, default_runs: int) -> argparse.Namespace:
     """The options every deploy benchmark takes: --runs, --keep, --json and --release."""
+    return bench_parser(description, default_runs).parse_args()
+
+
+def bench_parser(description: str, default_runs: int) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--runs", type=int, default=default_runs, help=f"runs of each case (default {default_runs})")
     parser.add_argument("--keep", action="store_true", help="leave the spare servers for inspection")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--release", default="", help="Debian release of the spare servers (default: the scenarios' definition's)")
-    return parser.parse_args()
+    return parser
 
 
 def main() -> int:
-    args = bench_arguments(__doc__.splitlines()[0], default_runs=3)
+    parser = bench_parser(__doc__.splitlines()[0], default_runs=3)
+    parser.add_argument(
+        "--connection",
+        choices=("docker", "ssh"),
+        default="docker",
+        help="how the playbook reaches the spare server: docker exec (default) or SSH with pipelining and ControlPersist",
+    )
+    args = parser.parse_args()
     client = docker.from_env()
     runs = []
     for index in range(1, args.runs + 1):
-        print(f"run {index}/{args.runs}: collection ...", flush=True)
-        figures = bench_collection(client, index, args.keep, args.release)
+        print(f"run {index}/{args.runs}: collection over {args.connection} ...", flush=True)
+        figures = bench_collection(client, index, args.keep, args.release, args.connection)
         print(f"run {index}/{args.runs}: baseline ...", flush=True)
         figures.update(bench_baseline(client, index, args.keep, args.release))
         runs.append(figures)
-    print_tables(runs)
+    print_tables(runs, args.connection)
     if args.json:
         args.json.write_text(json.dumps(runs, indent=2))
     return 0
