@@ -82,7 +82,8 @@ def docker_host(container: str = "") -> dict:
 
 # How a real server is reached (ansible.cfg's ssh_args, plus no host key checks for a throwaway container). Pipelining
 # is on for every connection: ansible.cfg's [ssh_connection] and run_playbook's ANSIBLE_PIPELINING.
-SSH_COMMON_ARGS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ControlMaster=auto -o ControlPersist=60s"
+NO_HOST_KEY_CHECKS = ("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null")
+SSH_COMMON_ARGS = " ".join((*NO_HOST_KEY_CHECKS, "-o", "ControlMaster=auto", "-o", "ControlPersist=60s"))
 ENABLE_SSH = (
     "export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq openssh-server >/dev/null"
     " && systemctl enable --now ssh && install -d -m 700 /root/.ssh"
@@ -162,10 +163,7 @@ class SpareServer:
             raise RuntimeError(f"installing openssh-server on {self.name} failed (exit {code}):\n{output.decode(errors='replace')[-3000:]}")
         self.put("/root/.ssh/authorized_keys", f"{public_key}\n".encode())
         address = self.address()
-        probe = [
-            "ssh", "-i", str(private_key), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10",
-            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", f"root@{address}", "true",
-        ]  # fmt: skip
+        probe = ["ssh", "-i", str(private_key), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", *NO_HOST_KEY_CHECKS, f"root@{address}", "true"]
         for _ in range(10):
             answer = subprocess.run(probe, capture_output=True, text=True, check=False)
             if answer.returncode == 0:
