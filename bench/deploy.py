@@ -164,7 +164,7 @@ class SpareServer:
         self.put("/root/.ssh/authorized_keys", f"{public_key}\n".encode())
         address = self.address()
         probe = ["ssh", "-i", str(private_key), "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", *NO_HOST_KEY_CHECKS, f"root@{address}", "true"]
-        for _ in range(10):
+        for _attempt in range(10):
             answer = subprocess.run(probe, capture_output=True, text=True, check=False)
             if answer.returncode == 0:
                 return address
