@@ -1,6 +1,7 @@
 """Benchmark of the deploy playbook on fresh spare servers (docs/performance.md): first converge by phase,
-an unchanged re-run, a re-run after one variable change, the same playbook with every task skipped, and a
-baseline doing the first deploy by hand (bench/deploy_baseline.sh). Counts Rails boots (the test double's
+an unchanged re-run, a re-run after one variable change, the same playbook with every task skipped, Ansible's own
+cost of one task (FLOOR_TASKS pings on the server and on the controller), and a baseline doing the first deploy
+by hand (bench/deploy_baseline.sh). Counts Rails boots (the test double's
 own table) and Docker API calls (the spare server's engine, in debug mode) for each case.
 
     .venv/bin/python bench/deploy.py [--runs 3] [--keep] [--json FILE] [--release trixie] [--connection ssh]
@@ -47,6 +48,11 @@ COUNT_BOOTS = (
     " db=$(q -d postgres -c \"SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' LIMIT 1\");"
     " q -d \"$db\" -c 'SELECT count(*) FROM fediverse_double_rails_boots' 2>/dev/null || echo 0"
 )
+
+
+# Ansible's own cost of one task that does nothing: a ping on the server (through the benchmark's connection) and
+# one on the controller (connection local), each FLOOR_TASKS times in a row.
+FLOOR_TASKS = 20
 
 
 def scenario(name: str) -> dict:
@@ -251,6 +257,7 @@ def run_playbook(servers: SpareServer | list[SpareServer], inventory: Path, play
         "tasks": len(records),
         "tasks_run": sum(1 for r in records if r["status"] != "skipped"),
         "slowest": [(r["task"], round(r["seconds"], 2)) for r in slowest],
+        "task_records": records,
         "rails_boots": sum(server.rails_boots() for server in servers) - boots,
         "docker_api_calls": sum(server.docker_api_calls(start) for server, start in zip(servers, since, strict=True)),
         "recap": {r[0]: {"ok": int(r[1]), "changed": int(r[2]), "skipped": int(r[5])} for r in recap},
@@ -261,9 +268,26 @@ def run_playbook(servers: SpareServer | list[SpareServer], inventory: Path, play
     return figures
 
 
+def floor_playbook(path: Path) -> Path:
+    """A playbook of FLOOR_TASKS pings on the server, then as many on the controller."""
+    ping_here = {"name": "Ping the controller", "ansible.builtin.ping": {}, "delegate_to": "localhost"}
+    tasks = [{"name": "Ping the server", "ansible.builtin.ping": {}}] * FLOOR_TASKS + [ping_here] * FLOOR_TASKS
+    path.write_text(yaml.safe_dump([{"name": "Ansible's cost of a task", "hosts": "all", "gather_facts": False, "tasks": tasks}]))
+    return path
+
+
+def floor_figures(result: dict) -> dict:
+    """Median seconds of a ping task on the server and on the controller."""
+    by_name: dict[str, list[float]] = {}
+    for record in result["task_records"]:
+        by_name.setdefault(record["task"], []).append(record["seconds"])
+    return {"server": statistics.median(by_name["Ping the server"]), "controller": statistics.median(by_name["Ping the controller"])}
+
+
 def combine(*results: dict) -> dict:
     """One case made of several playbook runs (the first converge: prepare, then the deploy)."""
     combined = {key: sum(r[key] for r in results) for key in ("seconds", "changed", "rails_boots", "docker_api_calls", "tasks", "tasks_run")}
+    combined["task_records"] = [record for r in results for record in r["task_records"]]
     combined["slowest"] = sorted((t for r in results for t in r["slowest"]), key=lambda t: t[1], reverse=True)[:10]
     combined["phases"] = {name: sum(r["phases"].get(name, 0.0) for r in results) for r in results for name in r["phases"]}
     combined["recap"] = {}
@@ -309,6 +333,7 @@ def bench_collection(client, index: int, keep: bool, release: str, connection: s
                     server, inventory, "playbooks/deploy_mastodon.yml", "-e", json.dumps({"mastodon_extra_env": {"DEFAULT_LOCALE": "de"}})
                 ),
                 "every task skipped (--tags none)": run_playbook(server, inventory, "playbooks/deploy_mastodon.yml", "--tags", "bench-selects-nothing"),
+                "ansible floor (seconds per ping task)": floor_figures(run_playbook(server, inventory, str(floor_playbook(Path(tmp) / "floor.yml")))),
             }
     finally:
         if not keep:
@@ -350,7 +375,8 @@ def summary(values: list[float]) -> tuple[float, float, float]:
 
 
 def print_tables(runs: list[dict], connection: str = "docker") -> None:
-    cases = list(runs[0])
+    floor = "ansible floor (seconds per ping task)"
+    cases = [case for case in runs[0] if case != floor]
     baseline = summary([r["baseline (plain script)"]["seconds"] for r in runs])[0]
     skipped = summary([r["every task skipped (--tags none)"]["seconds"] for r in runs])[0]
     print(f"\nDeploy playbook over {connection}, {len(runs)} run(s) on fresh spare servers (seconds; the baseline runs inside the server)\n")
@@ -384,6 +410,13 @@ def print_tables(runs: list[dict], connection: str = "docker") -> None:
         ours = summary([r["first converge"]["phases"].get(name, 0.0) for r in runs])[0]
         theirs = summary([r["baseline (plain script)"]["phases"].get(name, 0.0) for r in runs])[0]
         print(f"{name:<40} {ours:10.1f} {theirs:9.1f}")
+    on_server = summary([r[floor]["server"] for r in runs])[0]
+    on_controller = summary([r[floor]["controller"] for r in runs])[0]
+    rerun_tasks = summary([r["unchanged re-run"]["tasks_run"] for r in runs])[0]
+    print(f"\nAnsible's own cost of a task that does nothing ({FLOOR_TASKS} pings each, median seconds)\n")
+    print(f"on the server, over {connection}: {on_server:.3f}")
+    print(f"on the controller (local):      {on_controller:.3f}")
+    print(f"unchanged re-run, {rerun_tasks:.0f} tasks run x the server's ping: {rerun_tasks * on_server:.1f} s")
     for case in ("unchanged re-run", "first converge"):
         print(f"\nSlowest tasks of the {case} (run 1, seconds)\n")
         for name, seconds in runs[0][case]["slowest"]:

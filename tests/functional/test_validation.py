@@ -102,6 +102,11 @@ BAD_INPUTS = {
     ),
     "mastodon argument spec": ({"mastodon_registrations_mode": "closed"}, ["fediverse.deploy.mastodon: value of mastodon_registrations_mode must be one of"]),
     "mastodon release too old": ({"mastodon_version": "v4.3.0"}, ["fediverse.deploy.mastodon: mastodon_version:", "older than 4.4.0"]),
+    # 2 web processes x 5 threads + 5 Sidekiq threads + 10 for streaming + 5 kept for one-off tasks = 30 (the defaults).
+    "single host over its connection budget": (
+        {"postgres_max_connections": 20},
+        ["fediverse.deploy: postgres_max_connections: spare allows 20 connections, but the instance may open 30", "at least 30"],
+    ),
     "docker log size": ({"docker_log_max_size": "10"}, ["fediverse.deploy.docker: docker_log_max_size: must be a size"]),
     "docker argument spec": (
         {"docker_package_source": "snap"},
