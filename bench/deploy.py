@@ -50,6 +50,8 @@ COUNT_BOOTS = (
 )
 
 
+# Actions that run on the controller only (no module on the target), to split a run's tasks by where they work.
+CONTROLLER_ACTIONS = {"assert", "debug", "fail", "set_fact", "include_tasks", "include_role", "meta", "add_host", "group_by", "validate_argument_specs"}
 # Ansible's own cost of one task that does nothing: a ping on the server (through the benchmark's connection) and
 # one on the controller (connection local), each FLOOR_TASKS times in a row.
 FLOOR_TASKS = 20
@@ -284,6 +286,21 @@ def floor_figures(result: dict) -> dict:
     return {"server": statistics.median(by_name["Ping the server"]), "controller": statistics.median(by_name["Ping the controller"])}
 
 
+def task_kinds(records: list[dict]) -> dict[str, tuple[int, float]]:
+    """Tasks and seconds: skipped, run on the controller only, and run a module (on the target, or delegated)."""
+    kinds: dict[str, tuple[int, float]] = {}
+    for record in records:
+        if record["status"] == "skipped":
+            kind = "skipped"
+        elif record.get("action", "").rsplit(".", 1)[-1] in CONTROLLER_ACTIONS:
+            kind = "run on the controller only"
+        else:
+            kind = "run a module (on the target, or delegated)"
+        count, seconds = kinds.get(kind, (0, 0.0))
+        kinds[kind] = (count + 1, seconds + record["seconds"])
+    return kinds
+
+
 def combine(*results: dict) -> dict:
     """One case made of several playbook runs (the first converge: prepare, then the deploy)."""
     combined = {key: sum(r[key] for r in results) for key in ("seconds", "changed", "rails_boots", "docker_api_calls", "tasks", "tasks_run")}
@@ -413,10 +430,13 @@ def print_tables(runs: list[dict], connection: str = "docker") -> None:
     on_server = summary([r[floor]["server"] for r in runs])[0]
     on_controller = summary([r[floor]["controller"] for r in runs])[0]
     rerun_tasks = summary([r["unchanged re-run"]["tasks_run"] for r in runs])[0]
+    rerun_seconds = summary([r["unchanged re-run"]["seconds"] for r in runs])[0]
     print(f"\nAnsible's own cost of a task that does nothing ({FLOOR_TASKS} pings each, median seconds)\n")
     print(f"on the server, over {connection}: {on_server:.3f}")
     print(f"on the controller (local):      {on_controller:.3f}")
-    print(f"unchanged re-run, {rerun_tasks:.0f} tasks run x the server's ping: {rerun_tasks * on_server:.1f} s")
+    print(f"unchanged re-run: {rerun_tasks:.0f} tasks run, {rerun_seconds / rerun_tasks:.3f} s each on average; by where they work (run 1):")
+    for kind, (count, seconds) in task_kinds(runs[0]["unchanged re-run"]["task_records"]).items():
+        print(f"  {kind:<44} {count:4d} tasks {seconds:6.1f} s")
     for case in ("unchanged re-run", "first converge"):
         print(f"\nSlowest tasks of the {case} (run 1, seconds)\n")
         for name, seconds in runs[0][case]["slowest"]:

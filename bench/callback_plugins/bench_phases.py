@@ -35,6 +35,7 @@ class CallbackModule(CallbackBase):
         record = {
             "role": role,
             "task": self._task.get_name(),
+            "action": self._task.action,
             "seconds": time.monotonic() - self._started,
             "status": status,
             "changed": bool(result and result._result.get("changed")),
