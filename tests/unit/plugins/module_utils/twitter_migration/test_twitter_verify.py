@@ -42,6 +42,8 @@ class FakeFediverse(BaseHTTPRequestHandler):
         pass
 
     def _send(self, status, body=b"", content_type="application/json"):
+        # Out of flight before the answer leaves: once the client has it, it may send its next request at once.
+        self._leave()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -53,12 +55,18 @@ class FakeFediverse(BaseHTTPRequestHandler):
         with server.lock:
             server.in_flight += 1
             server.max_in_flight = max(server.max_in_flight, server.in_flight)
+        self._in_flight = True
         try:
             time.sleep(0.02)  # long enough for concurrent requests to overlap
             self._answer()
         finally:
-            with server.lock:
-                server.in_flight -= 1
+            self._leave()
+
+    def _leave(self):
+        if self._in_flight:
+            self._in_flight = False
+            with self.server.lock:
+                self.server.in_flight -= 1
 
     def _answer(self):
         parsed = urllib.parse.urlsplit(self.path)
