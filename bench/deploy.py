@@ -1,8 +1,8 @@
 """Benchmark of the deploy playbook on fresh spare servers (docs/performance.md): first converge by phase,
 an unchanged re-run, a re-run after one variable change, the same playbook with every task skipped, Ansible's own
 cost of one task (FLOOR_TASKS pings on the server and on the controller), and a baseline doing the first deploy
-by hand (bench/deploy_baseline.sh). Counts Rails boots (the test double's
-own table) and Docker API calls (the spare server's engine, in debug mode) for each case.
+by hand (bench/deploy_baseline.sh). Counts Rails boots (the test double's own table) and Docker API calls (the
+spare server's engine, in debug mode) for each case.
 
     .venv/bin/python bench/deploy.py [--runs 3] [--keep] [--json FILE] [--release trixie] [--connection ssh]
 
