@@ -197,7 +197,7 @@ def phase_of(record: dict) -> str:
     role, task = record["role"].rsplit(".", 1)[-1], record["task"].lower()
     if role == "docker":
         return "engine install"
-    if "load the scenario's test images" in task:
+    if "test image" in task:
         return "image load"
     if role in ("postgres", "redis"):
         return "postgres/redis up"

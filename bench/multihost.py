@@ -57,9 +57,11 @@ READ_LOOP = (
 def upgrade(servers: list[SpareServer], mastodon_servers: list[SpareServer], proxy: SpareServer, inventory: Path) -> dict:
     """The deploy playbook with the new release, timed, while ``proxy`` reads through itself; with the requests
     made and failed during it."""
+    # The archives of tests/images/build.py --save, mounted at /images; the double's releases share one.
+    archives = json.loads((Path(__file__).resolve().parents[1] / ".cache/images/archives.json").read_text())
     for server in mastodon_servers:
-        for image in (UPGRADE["mastodon_image"], UPGRADE["mastodon_streaming_image"]):
-            server.sh(f"docker load -qi /images/{image.replace('/', '_').replace(':', '_')}.tar")
+        for archive in sorted({archives[UPGRADE["mastodon_image"]], archives[UPGRADE["mastodon_streaming_image"]]}):
+            server.sh(f"docker load -qi /images/{archive}")
     proxy.container.exec_run(["bash", "-c", READ_LOOP], detach=True)
     result = run_playbook(servers, inventory, DEPLOY, "-e", json.dumps(UPGRADE), profile=True)
     statuses = proxy.sh(f"touch /var/tmp/bench-upgrade-stop; sleep 11; cat {REQUESTS}").split()
