@@ -36,8 +36,13 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $p
 systemctl is-active --quiet docker
 phase "engine install"
 
-for image in postgres_15 redis_7 nginx_trixie mastodon-double_v4.7.0 mastodon-streaming-double_v4.7.0; do
-    docker load -q -i "/images/fediverse-test_${image}.tar" >/dev/null
+# The archives that hold the images, as the collection's runs load them (tests/images/build.py --save:
+# images that share their layers share an archive; archives.json says which).
+archives=$(python3 -c 'import json, sys; index = json.load(open("/images/archives.json"))
+print("\n".join(sorted({index[name] for name in sys.argv[1:]})))' \
+    fediverse-test/postgres:15 fediverse-test/redis:7 fediverse-test/nginx:trixie "$MASTODON" "$STREAMING")
+for archive in $archives; do
+    docker load -q -i "/images/$archive" >/dev/null
 done
 phase "image load"
 
