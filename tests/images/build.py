@@ -79,10 +79,10 @@ def archive_name(image: Image) -> str:
     return (image.archive or image.name.replace("/", "_").replace(":", "_")) + ".tar"
 
 
-def archives(images: tuple[Image, ...] = IMAGES) -> dict[str, list[Image]]:
+def archives() -> dict[str, list[Image]]:
     """The images to save, by the archive that holds them."""
     by_archive: dict[str, list[Image]] = {}
-    for image in images:
+    for image in IMAGES:
         if image.save:
             by_archive.setdefault(archive_name(image), []).append(image)
     return by_archive
